@@ -1,0 +1,121 @@
+/**
+ * The one place that reads process.env. Everything else takes a `Config`.
+ *
+ * Each variable is parsed and checked here; `loadConfig` collects every problem
+ * before failing, so a bad deployment is fixed in one round instead of one
+ * variable per restart.
+ */
+import path from "node:path";
+
+export type NodeEnv = "development" | "production" | "test";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  /** development: demo data, GraphiQL with a prefilled key, detailed errors. production: masked errors. */
+  readonly nodeEnv: NodeEnv;
+  /** HTTP port of the GraphQL server. */
+  readonly port: number;
+  /** Interface the HTTP server binds to. */
+  readonly host: string;
+  /** A PostgreSQL URL; when absent an embedded PostgreSQL runs in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Where the embedded PostgreSQL keeps its cluster and where dev-only files live. */
+  readonly dataDir: string;
+  /** When set, an ADMIN whose API key is exactly this token is guaranteed at start. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+  /** Connections in the pool of each process. */
+  readonly dbPoolSize: number;
+  /** Server-side statement_timeout for every pooled connection, in ms. */
+  readonly dbStatementTimeoutMs: number;
+  /** How long a request waits for a pooled connection before failing, in ms. */
+  readonly dbConnectTimeoutMs: number;
+  /** Largest accepted request body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** How long shutdown waits for in-flight requests before closing them, in ms. */
+  readonly shutdownTimeoutMs: number;
+  /** Add an `X-SQL-Statements` header to GraphQL responses (on by default outside production). */
+  readonly sqlStatementHeader: boolean;
+}
+
+const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    problems.push(`${name} must be one of ${allowed.join(", ")} (got "${value}")`);
+    return fallback;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(value)) return true;
+    if (["0", "false", "no", "off"].includes(value)) return false;
+    problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  };
+
+  const nodeEnv = oneOf("NODE_ENV", NODE_ENVS, "development");
+  const databaseUrl = text("DATABASE_URL");
+  if (databaseUrl !== undefined) {
+    try {
+      const url = new URL(databaseUrl);
+      if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+        problems.push(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.protocol}")`);
+      }
+    } catch {
+      problems.push("DATABASE_URL is not a valid URL");
+    }
+  }
+  const adminToken = text("ADMIN_TOKEN");
+  if (adminToken !== undefined && adminToken.length < 24) {
+    problems.push("ADMIN_TOKEN must be at least 24 characters");
+  }
+
+  const config: Config = {
+    nodeEnv,
+    port: integer("PORT", 4000, 0, 65535),
+    host: text("HOST") ?? "0.0.0.0",
+    databaseUrl,
+    dataDir: path.resolve(text("DATA_DIR") ?? ".data"),
+    adminToken,
+    logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
+    dbPoolSize: integer("DB_POOL_SIZE", 10, 1, 1000),
+    dbStatementTimeoutMs: integer("DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
+    dbConnectTimeoutMs: integer("DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
+    maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutMs: integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    sqlStatementHeader: bool("SQL_STATEMENT_HEADER", nodeEnv !== "production"),
+    ...overrides,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,235 @@
+import type { EntityManager } from "typeorm";
+import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "../shared/errors";
+import { checkPageSize, decodeCursor, encodeCursor, escapeLike, toPage, type Page } from "../shared/pagination";
+import { Company } from "./company.entity";
+import {
+  normalizeFinances,
+  normalizeName,
+  normalizeOptionalText,
+  type CompanyFields,
+  type FinanceFields,
+  type NormalizedFinance,
+} from "./company.validation";
+
+export type CompanyOrderBy = "NAME_ASC" | "NAME_DESC" | "CREATED_AT_DESC";
+
+export interface CompanyFilter {
+  /** Case-insensitive substring of the name. */
+  nameContains?: string | null;
+  /** Exact match. */
+  businessType?: string | null;
+  /** Exact match. */
+  ceo?: string | null;
+}
+
+export interface ListCompaniesProps {
+  first: number;
+  after?: string | null;
+  filter?: CompanyFilter | null;
+  orderBy?: CompanyOrderBy | null;
+}
+
+export interface CreateCompanyProps extends CompanyFields {
+  /** Created in the same transaction as the company: all or nothing. */
+  finances?: FinanceFields[] | null;
+}
+
+export interface UpdateCompanyProps {
+  name?: string | null;
+  ceo?: string | null;
+  businessType?: string | null;
+}
+
+export interface ImportResult {
+  companiesCreated: number;
+  companiesUpdated: number;
+  financesWritten: number;
+}
+
+export async function getCompany(em: EntityManager, id: number): Promise<Company | null> {
+  return em.findOneBy(Company, { id });
+}
+
+/** Keyset definition per ordering: the sort expression, its direction, and how the cursor stores it. */
+const ORDERINGS = {
+  NAME_ASC: { expr: "lower(c.name)", dir: "ASC", op: ">" },
+  NAME_DESC: { expr: "lower(c.name)", dir: "DESC", op: "<" },
+  // created_at is compared as text-in-cursor cast back to timestamptz, keeping microseconds a JS Date would lose.
+  CREATED_AT_DESC: { expr: "c.created_at", dir: "DESC", op: "<" },
+} as const;
+
+/** Lists companies with keyset pagination: the cost of a page does not grow with how deep it is. */
+export async function listCompanies(em: EntityManager, props: ListCompaniesProps): Promise<Page<Company>> {
+  const { first, after, filter } = props;
+  const orderBy = props.orderBy ?? "NAME_ASC";
+  checkPageSize(first);
+  const ordering = ORDERINGS[orderBy];
+
+  const filtered = () => {
+    const qb = em.getRepository(Company).createQueryBuilder("c");
+    if (filter?.nameContains != null && filter.nameContains !== "") {
+      qb.andWhere("lower(c.name) LIKE :pattern", { pattern: `%${escapeLike(filter.nameContains.toLowerCase())}%` });
+    }
+    if (filter?.businessType != null) qb.andWhere("c.business_type = :businessType", { businessType: filter.businessType });
+    if (filter?.ceo != null) qb.andWhere("c.ceo = :ceo", { ceo: filter.ceo });
+    return qb;
+  };
+
+  const qb = filtered()
+    .addSelect(`${ordering.expr}::text`, "sort_key")
+    .orderBy(ordering.expr, ordering.dir)
+    .addOrderBy("c.id", ordering.dir)
+    .limit(first + 1);
+  if (after) {
+    const [key, id] = decodeCursor(after, orderBy, ["string", "number"]);
+    const keyExpr = orderBy === "CREATED_AT_DESC" ? "CAST(:key AS timestamptz)" : ":key";
+    qb.andWhere(`(${ordering.expr}, c.id) ${ordering.op} (${keyExpr}, :id)`, { key, id });
+  }
+  const { entities, raw } = await qb.getRawAndEntities<{ sort_key: string; c_id: number }>();
+  const sortKeys = new Map(raw.map((r) => [Number(r.c_id), r.sort_key]));
+  return toPage(
+    entities,
+    first,
+    (c) => encodeCursor(orderBy, [sortKeys.get(c.id) ?? "", c.id]),
+    () => filtered().getCount(),
+  );
+}
+
+/**
+ * Inserts or replaces finance rows by (company, year) in one statement. Arrays
+ * are sent as single parameters, so 80,000 rows are one round trip.
+ * Returns the number of rows written.
+ */
+export async function upsertFinanceRows(
+  em: EntityManager,
+  rows: readonly (NormalizedFinance & { companyId: number })[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result: unknown[] = await em.query(
+    `INSERT INTO finance (company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings)
+     SELECT * FROM unnest($1::int[], $2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[])
+     ON CONFLICT (company_id, year) DO UPDATE SET
+       q1_earnings = EXCLUDED.q1_earnings, q2_earnings = EXCLUDED.q2_earnings,
+       q3_earnings = EXCLUDED.q3_earnings, q4_earnings = EXCLUDED.q4_earnings
+     RETURNING id`,
+    [
+      rows.map((r) => r.companyId),
+      rows.map((r) => r.year),
+      rows.map((r) => r.q1Earnings),
+      rows.map((r) => r.q2Earnings),
+      rows.map((r) => r.q3Earnings),
+      rows.map((r) => r.q4Earnings),
+    ],
+  );
+  return result.length;
+}
+
+function nameConflict(name: string): ConflictError {
+  return new ConflictError(`a company named "${name}" already exists (names are unique regardless of case)`, { field: "name" });
+}
+
+/** Creates a company and its finance rows in one transaction; CONFLICT when the name is taken. */
+export async function createCompany(em: EntityManager, props: CreateCompanyProps): Promise<Company> {
+  const name = normalizeName(props.name, "name");
+  const ceo = normalizeOptionalText(props.ceo, "ceo");
+  const businessType = normalizeOptionalText(props.businessType, "businessType");
+  const finances = normalizeFinances(props.finances, "finances");
+  try {
+    return await em.transaction(async (tx) => {
+      const company = await tx.save(tx.create(Company, { name, ceo, businessType }));
+      await upsertFinanceRows(tx, finances.map((f) => ({ ...f, companyId: company.id })));
+      return company;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameConflict(name);
+    throw error;
+  }
+}
+
+/** Updates the given fields; NOT_FOUND for an unknown id, CONFLICT when the new name is taken. */
+export async function updateCompany(em: EntityManager, id: number, props: UpdateCompanyProps): Promise<Company> {
+  const changes: Partial<Company> = {};
+  if (props.name !== undefined) {
+    if (props.name === null) throw new InvalidInputError("name cannot be null", "name");
+    changes.name = normalizeName(props.name, "name");
+  }
+  if (props.ceo !== undefined) changes.ceo = normalizeOptionalText(props.ceo, "ceo");
+  if (props.businessType !== undefined) changes.businessType = normalizeOptionalText(props.businessType, "businessType");
+  try {
+    return await em.transaction(async (tx) => {
+      const company = await tx.findOne(Company, { where: { id }, lock: { mode: "pessimistic_write" } });
+      if (!company) throw new NotFoundError("company", id);
+      if (Object.keys(changes).length === 0) return company;
+      tx.merge(Company, company, changes);
+      return tx.save(company);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameConflict(changes.name ?? "");
+    throw error;
+  }
+}
+
+/** Deletes a company and (by cascade) its finances. Returns false when there was no such company. */
+export async function deleteCompany(em: EntityManager, id: number): Promise<boolean> {
+  const result = await em.delete(Company, { id });
+  return (result.affected ?? 0) > 0;
+}
+
+/** Inserts or replaces finance rows of one company by year, in one transaction. */
+export async function upsertFinances(em: EntityManager, companyId: number, finances: readonly FinanceFields[]): Promise<Company> {
+  const rows = normalizeFinances(finances, "finances");
+  return em.transaction(async (tx) => {
+    // FOR SHARE keeps the company from being deleted between the check and the insert.
+    const company = await tx.findOne(Company, { where: { id: companyId }, lock: { mode: "pessimistic_read" } });
+    if (!company) throw new NotFoundError("company", companyId);
+    await upsertFinanceRows(tx, rows.map((f) => ({ ...f, companyId })));
+    return company;
+  });
+}
+
+/**
+ * Inserts or updates companies by name (case-insensitively) with their finance
+ * rows, all in one transaction: a bad record, named by its index, writes nothing.
+ * Finance years not in the input are kept.
+ */
+export async function importCompanies(em: EntityManager, companies: readonly CreateCompanyProps[]): Promise<ImportResult> {
+  const seen = new Map<string, number>();
+  const records = companies.map((c, i) => {
+    const path = `companies[${i}]`;
+    const name = normalizeName(c.name, `${path}.name`);
+    const key = name.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new InvalidInputError(`${path}.name "${name}" repeats companies[${earlier}].name`, `${path}.name`);
+    }
+    seen.set(key, i);
+    return {
+      name,
+      ceo: normalizeOptionalText(c.ceo, `${path}.ceo`),
+      businessType: normalizeOptionalText(c.businessType, `${path}.businessType`),
+      finances: normalizeFinances(c.finances, `${path}.finances`),
+    };
+  });
+  if (records.length === 0) return { companiesCreated: 0, companiesUpdated: 0, financesWritten: 0 };
+
+  return em.transaction(async (tx) => {
+    // xmax = 0 only on a freshly inserted row: it tells created from updated in one statement.
+    const upserted: { id: number; name: string; inserted: boolean }[] = await tx.query(
+      `INSERT INTO company (name, ceo, business_type)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[])
+       ON CONFLICT (lower(name)) DO UPDATE SET
+         name = EXCLUDED.name, ceo = EXCLUDED.ceo, business_type = EXCLUDED.business_type, updated_at = now()
+       RETURNING id, name, (xmax = 0) AS inserted`,
+      [records.map((r) => r.name), records.map((r) => r.ceo), records.map((r) => r.businessType)],
+    );
+    // The stored name is the one sent (insert, or `name = EXCLUDED.name`), so it is the key back.
+    const idByName = new Map(upserted.map((r) => [r.name, r.id]));
+    const financeRows = records.flatMap((r) => {
+      const companyId = idByName.get(r.name)!;
+      return r.finances.map((f) => ({ ...f, companyId }));
+    });
+    const financesWritten = await upsertFinanceRows(tx, financeRows);
+    const created = upserted.filter((r) => r.inserted).length;
+    return { companiesCreated: created, companiesUpdated: upserted.length - created, financesWritten };
+  });
+}

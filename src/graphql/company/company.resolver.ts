@@ -1,0 +1,103 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Company } from "../../domain/company/company.entity";
+import type { Finance } from "../../domain/company/finance.entity";
+import {
+  createCompany,
+  deleteCompany,
+  getCompany,
+  importCompanies,
+  listCompanies,
+  updateCompany,
+  upsertFinances,
+  type ImportResult,
+} from "../../domain/company/company.service";
+import { parseId } from "../../domain/shared/pagination";
+import type { GraphQLContext } from "../context";
+import { CompanyOrderByEnum } from "../shared/enums";
+import { CompanyConnection, CompanyType } from "./company.type";
+import { CompanyFilter, CompanyImportInput, CreateCompanyInput, FinanceInput, ImportResultType, UpdateCompanyInput } from "./company.inputs";
+import { FinanceType } from "./finance.type";
+
+@Resolver(() => CompanyType)
+export class CompanyResolver {
+  @Authorized("READER")
+  @Query(() => CompanyType, { nullable: true, description: "Null when there is none." })
+  company(@Arg("id", () => ID) id: string, @Ctx() { em }: GraphQLContext): Promise<Company | null> {
+    return getCompany(em, parseId(id));
+  }
+
+  @Authorized("READER")
+  @Query(() => CompanyConnection)
+  async companies(
+    @Ctx() { em }: GraphQLContext,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("filter", () => CompanyFilter, { nullable: true }) filter: CompanyFilter | null,
+    @Arg("orderBy", () => CompanyOrderByEnum, { nullable: true, defaultValue: CompanyOrderByEnum.NAME_ASC }) orderBy: CompanyOrderByEnum | null,
+  ): Promise<CompanyConnection> {
+    return CompanyConnection.from(await listCompanies(em, { first: first ?? 20, after, filter, orderBy }));
+  }
+
+  @FieldResolver(() => [FinanceType], {
+    description: "Finance rows, newest year first. Loaded in one batch per request for all companies in the response.",
+  })
+  finances(
+    @Root() company: Company,
+    @Ctx() { loaders }: GraphQLContext,
+    @Arg("fromYear", () => Int, { nullable: true }) fromYear: number | null,
+    @Arg("toYear", () => Int, { nullable: true }) toYear: number | null,
+  ): Promise<Finance[]> {
+    return loaders.financesByCompany.load({ companyId: company.id, fromYear, toYear });
+  }
+
+  @Authorized("WRITER")
+  @Mutation(() => CompanyType, { description: "CONFLICT on a duplicate name." })
+  createCompany(@Arg("input", () => CreateCompanyInput) input: CreateCompanyInput, @Ctx() { em }: GraphQLContext): Promise<Company> {
+    return createCompany(em, input);
+  }
+
+  @Authorized("WRITER")
+  @Mutation(() => CompanyType, { description: "NOT_FOUND for an unknown id, CONFLICT when the new name is taken." })
+  updateCompany(
+    @Arg("id", () => ID) id: string,
+    @Arg("input", () => UpdateCompanyInput) input: UpdateCompanyInput,
+    @Ctx() { em }: GraphQLContext,
+  ): Promise<Company> {
+    return updateCompany(em, parseId(id), input);
+  }
+
+  @Authorized("WRITER")
+  @Mutation(() => Boolean, { description: "Removes the company and its finances. False when there was no such company." })
+  deleteCompany(@Arg("id", () => ID) id: string, @Ctx() { em }: GraphQLContext): Promise<boolean> {
+    return deleteCompany(em, parseId(id));
+  }
+
+  @Authorized("WRITER")
+  @Mutation(() => CompanyType, { description: "Insert or replace finance rows by (company, year)." })
+  upsertFinances(
+    @Arg("companyId", () => ID) companyId: string,
+    @Arg("finances", () => [FinanceInput]) finances: FinanceInput[],
+    @Ctx() { em }: GraphQLContext,
+  ): Promise<Company> {
+    return upsertFinances(em, parseId(companyId, "companyId"), finances);
+  }
+
+  @Authorized("WRITER")
+  @Mutation(() => ImportResultType, { description: "Insert or update companies by name, with their finances; one transaction." })
+  importCompanies(
+    @Arg("companies", () => [CompanyImportInput]) companies: CompanyImportInput[],
+    @Ctx() { em }: GraphQLContext,
+  ): Promise<ImportResult> {
+    return importCompanies(em, companies);
+  }
+}
+
+@Resolver(() => FinanceType)
+export class FinanceResolver {
+  @FieldResolver(() => CompanyType)
+  async company(@Root() finance: Finance, @Ctx() { loaders }: GraphQLContext): Promise<Company> {
+    const company = await loaders.companyById.load(finance.companyId);
+    // finance.company_id is a NOT NULL foreign key, so the company exists.
+    return company!;
+  }
+}

@@ -1,0 +1,27 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema, type NonEmptyArray } from "type-graphql";
+import { ApiKeyResolver } from "./api-key/api-key.resolver";
+import { authChecker } from "./auth-checker";
+import { CompanyResolver, FinanceResolver } from "./company/company.resolver";
+import { DateTime } from "./scalars";
+import { UserResolver } from "./user/user.resolver";
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver];
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/**
+ * The executable schema. Built once per process: TypeGraphQL's metadata is
+ * global, and building it again per test file would only cost time.
+ */
+export function buildDashqlSchema(): Promise<GraphQLSchema> {
+  return (built ??= buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    // Input rules live in the domain services (the CLI needs them too), not in class-validator.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTime }],
+  }));
+}

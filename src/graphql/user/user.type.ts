@@ -1,0 +1,33 @@
+import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { DateTime } from "../scalars";
+import { RoleEnum } from "../shared/enums";
+
+@ObjectType("User")
+export class UserType {
+  @Field(() => ID)
+  id: number;
+
+  @Field(() => String)
+  username: string;
+
+  @Field(() => String, { nullable: true })
+  email: string | null;
+
+  @Field(() => RoleEnum)
+  role: RoleEnum;
+
+  @Field(() => DateTime)
+  createdAt: Date;
+}
+
+@InputType("CreateUserInput")
+export class CreateUserInput {
+  @Field(() => String, { description: "1..64 letters, digits, '.', '-' or '_'; unique case-insensitively." })
+  username: string;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => RoleEnum)
+  role: RoleEnum;
+}

@@ -1,0 +1,68 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../config/config";
+import type { Logger } from "../config/logger";
+import { openDatabase, type Database } from "../db/data-source";
+import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
+import { ensureAdminToken } from "../domain/api-key/provision";
+import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
+import { startHttpServer, type RunningServer } from "./http-server";
+
+export interface App {
+  readonly server: RunningServer;
+  readonly database: Database;
+  readonly authenticator: ApiKeyAuthenticator;
+  /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
+  readonly demoToken: string | undefined;
+  /** Graceful stop: answer in-flight requests, stop the server, flush key usage, close the pool and the embedded cluster. */
+  stop(): Promise<void>;
+}
+
+const DEMO_TOKEN_FILE = "demo-api-key";
+
+/**
+ * The demo key is kept in DATA_DIR (development only) so every start can print
+ * a working key, although the database keeps only its hash.
+ */
+async function developmentDemo(config: Config, database: Database, logger: Logger): Promise<string> {
+  const em = database.dataSource.manager;
+  if (await seedDemoCompanies(em)) logger.info("demo companies loaded (Stark Industries, WayneCorp)");
+  const file = path.join(config.dataDir, DEMO_TOKEN_FILE);
+  const known = await readFile(file, "utf8").then((t) => t.trim(), () => undefined);
+  const { token, created } = await ensureDemoKey(em, known);
+  if (created) await writeFile(file, token + "\n", { mode: 0o600 });
+  return token;
+}
+
+/** Starts everything `dashql serve` runs: database (migrated), provisioning, HTTP server. */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
+  let authenticator: ApiKeyAuthenticator | undefined;
+  try {
+    if (config.adminToken) {
+      await ensureAdminToken(database.dataSource.manager, config.adminToken);
+      logger.info("ADMIN_TOKEN key is in place");
+    }
+    const demoToken = config.nodeEnv === "development" ? await developmentDemo(config, database, logger) : undefined;
+    authenticator = new ApiKeyAuthenticator(database.dataSource);
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken });
+    const auth = authenticator;
+    let stopping: Promise<void> | undefined;
+    return {
+      server,
+      database,
+      authenticator,
+      demoToken,
+      stop: () =>
+        (stopping ??= (async () => {
+          await server.close();
+          await auth.close();
+          await database.close();
+        })()),
+    };
+  } catch (error) {
+    await authenticator?.close();
+    await database.close();
+    throw error;
+  }
+}
