@@ -1,5 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { createCompanyByIdLoader, createFinancesByCompanyLoader } from "./company/finance.loaders";
+import { createFilesByQueueItemLoader } from "./file/file.loaders";
+import { createQueueItemByIdLoader } from "./queue/queue.loaders";
 
 /**
  * Every DataLoader of one request (or one CLI command). Built fresh per request
@@ -10,6 +12,8 @@ export function createLoaders(em: EntityManager) {
   return {
     financesByCompany: createFinancesByCompanyLoader(em),
     companyById: createCompanyByIdLoader(em),
+    filesByQueueItem: createFilesByQueueItemLoader(em),
+    queueItemById: createQueueItemByIdLoader(em),
   };
 }
 

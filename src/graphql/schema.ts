@@ -4,11 +4,13 @@ import { buildSchema, type NonEmptyArray } from "type-graphql";
 import { ApiKeyResolver } from "./api-key/api-key.resolver";
 import { authChecker } from "./auth-checker";
 import { CompanyResolver, FinanceResolver } from "./company/company.resolver";
+import { FileResolver } from "./file/file.resolver";
+import { QueueResolver } from "./queue/queue.resolver";
 import { DateTime } from "./scalars";
 import { UserResolver } from "./user/user.resolver";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver, FileResolver, QueueResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 
