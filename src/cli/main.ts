@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
+import { registerEnqueue } from "./commands/enqueue";
+import { registerImport } from "./commands/import";
+import { registerKeys } from "./commands/keys";
 import { registerMigrate } from "./commands/migrate";
+import { registerPurge } from "./commands/purge";
+import { registerScan } from "./commands/scan";
 import { registerServe } from "./commands/serve";
+import { registerShell } from "./commands/shell";
+import { registerStats } from "./commands/stats";
+import { registerUsers } from "./commands/users";
+import { registerWork } from "./commands/work";
 import { describeFailure, EXIT } from "./runtime";
 
 /** The `dashql` program: a thin shell over the domain layer the server uses. */
@@ -16,6 +25,15 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerMigrate(program);
+  registerImport(program);
+  registerEnqueue(program);
+  registerScan(program);
+  registerWork(program);
+  registerPurge(program);
+  registerStats(program);
+  registerUsers(program);
+  registerKeys(program);
+  registerShell(program);
   return program;
 }
 

@@ -36,6 +36,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Add an `X-SQL-Statements` header to GraphQL responses (on by default outside production). */
   readonly sqlStatementHeader: boolean;
+  /**
+   * Tests only (WORKER_DELAY_MS): `dashql work` waits this long inside each run before
+   * finishing it, so a test can kill a worker mid-run deterministically. 0 in real use.
+   */
+  readonly workerDelayMs: number;
 }
 
 const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
@@ -114,6 +119,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     sqlStatementHeader: bool("SQL_STATEMENT_HEADER", nodeEnv !== "production"),
+    workerDelayMs: integer("WORKER_DELAY_MS", 0, 0, 3_600_000),
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
