@@ -23,8 +23,9 @@ export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 250_00
 /** A list field without `first` is assumed to hold this many items (e.g. a company's finance years). */
 const UNPAGED_LIST_SIZE = 10;
 
+// Errors thrown from didResolveOperation default to HTTP 500 in Apollo; these are the client's fault.
 function tooComplex(message: string, extra: Record<string, unknown>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", ...extra } });
+  return new GraphQLError(message, { extensions: { code: "QUERY_TOO_COMPLEX", ...extra, http: { status: 400 } } });
 }
 
 /** Depth of the operation, following fragments; stops counting as soon as the limit is passed. */
@@ -76,13 +77,23 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = D
           if (depth > limits.maxDepth) {
             throw tooComplex(`query is nested deeper than ${limits.maxDepth} levels`, { maxDepth: limits.maxDepth });
           }
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: operation.name?.value ?? request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              operationName: operation.name?.value ?? request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // getComplexity coerces the variables before Apollo does, so a wrong variable
+            // type ("abc" for an Int, an unknown enum value) surfaces here first.
+            if (error instanceof GraphQLError) {
+              throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+            }
+            throw error;
+          }
           if (complexity > limits.maxComplexity) {
             throw tooComplex(`query complexity ${complexity} exceeds ${limits.maxComplexity}; ask for smaller pages or fewer fields`, {
               complexity,
