@@ -15,6 +15,7 @@ import { createFormatError, domainErrorToGraphQL } from "../graphql/errors";
 import { queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
+import { createStaticWeb } from "./static-web";
 
 export interface HttpServerDeps {
   config: Config;
@@ -98,6 +99,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     plugins: [ApolloServerPluginLandingPageDisabled(), queryLimitsPlugin(schema)],
   });
   await apollo.start();
+  const serveWeb = createStaticWeb({ demoToken: development ? deps.demoToken : undefined });
 
   let draining = false;
   let inFlight = 0;
@@ -197,9 +199,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
         } else {
           sendError(res, 405, "BAD_USER_INPUT", "use GET or POST", { allow: "GET, POST" });
         }
-      } else if (url.pathname === "/") {
-        res.writeHead(302, { location: "/graphql" });
-        res.end();
+      } else if (serveWeb(req, res, url)) {
+        // the dashboard (web/dist), index.html for its routes, and /dev/demo-key in development
       } else {
         sendError(res, 404, "NOT_FOUND", `no route ${url.pathname}; GraphQL is at /graphql`);
       }

@@ -14,6 +14,7 @@ export function registerServe(program: Command): void {
       const app = await startApp(config, logger);
       logger.info({ url: app.server.url, env: config.nodeEnv }, "dashql ready");
       console.log(`dashql is ready: GraphiQL at ${app.server.url}`);
+      console.log(`Dashboard: ${new URL("/", app.server.url).href}`);
       if (app.demoToken) {
         console.log(`Demo API key (ADMIN, development only; kept in ${config.dataDir}):`);
         console.log(`  Authorization: Bearer ${app.demoToken}`);
