@@ -31,6 +31,10 @@ export function readScheduleFile(json: unknown, file: string, timeToLive: Date):
     const where = `[${i}]`;
     if (!isRecord(entry)) throw bad(where, "must be an object");
     checkKeys(entry, SCHEDULE_KEYS, where, file);
+    // Left to enqueueRuns, an absent key read "must be a string": true, but not what the user must fix.
+    for (const key of ["RUN_DIR", "OWNER"] as const) {
+      if (entry[key] === undefined || entry[key] === null) throw bad(`${where}.${key}`, "is missing (RUN_DIR and OWNER are required)");
+    }
     // Workers run elsewhere, in other directories: a relative path would name a different directory on each.
     if (typeof entry.RUN_DIR === "string" && entry.RUN_DIR.trim() !== "" && !path.isAbsolute(entry.RUN_DIR)) {
       throw bad(`${where}.RUN_DIR`, `must be an absolute path (got "${entry.RUN_DIR}")`);
@@ -79,9 +83,11 @@ export function registerEnqueue(program: Command): void {
       const unique = [...new Map(items.map((item) => [item.id, item])).values()];
       for (const item of unique) console.log(`${item.id}\t${item.status}\t${item.host ?? "-"}\t${item.runDir}`);
       const created = unique.filter((item) => item.id > before).length;
+      // Runs already queued keep their own time to live (enqueueRuns returns them unchanged): the one printed is the new runs'.
       console.log(
         `enqueued ${unique.length} run${unique.length === 1 ? "" : "s"} (${created} new, ` +
-          `${unique.length - created} already queued or running), time to live ${timeToLive.toISOString()}`,
+          `${unique.length - created} already queued or running)` +
+          (created > 0 ? `, new runs wait until ${timeToLive.toISOString()}` : ""),
       );
     });
 }

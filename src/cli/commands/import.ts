@@ -41,6 +41,8 @@ export function readImportFile(json: unknown, file: string): CreateCompanyProps[
     const where = `DATA[${i}]`;
     if (!isRecord(record)) throw bad(where, "must be an object");
     checkKeys(record, RECORD_KEYS, where, file);
+    // Left to importCompanies, an absent name read "must be a string": true, but not what the user must fix.
+    if (record.COMPANY === undefined || record.COMPANY === null) throw bad(`${where}.COMPANY`, "is missing: every company needs a name");
     const finance = record.FINANCE ?? [];
     if (!Array.isArray(finance)) throw bad(`${where}.FINANCE`, "must be a list");
     return {

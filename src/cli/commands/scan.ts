@@ -1,7 +1,7 @@
 import path from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { FileRegistrar, walkFiles, WalkRootError } from "../../domain/file/scan";
+import { checkWalkRoot, FileRegistrar, walkFiles, WalkRootError } from "../../domain/file/scan";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
 interface ScanOptions {
@@ -28,6 +28,10 @@ export function registerScan(program: Command): void {
       const root = path.resolve(dir);
       const runDir = options.runDir ?? root;
       if (options.host.trim() === "" || options.host.length > 255) throw new CliError("--host must be 1 to 255 characters", EXIT.usage);
+      // Before opening the database: a mistyped DIR fails at once instead of after starting an embedded cluster.
+      await checkWalkRoot(root).catch((error: unknown) => {
+        throw error instanceof WalkRootError ? new CliError(`cannot scan: ${error.message}`, EXIT.usage) : error;
+      });
       // Reset once the database is open: the rate is the scan's, not the embedded cluster's start-up.
       let started = process.hrtime.bigint();
       const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,5 +1,7 @@
 import { once } from "node:events";
 import repl from "node:repl";
+import { createInterface } from "node:readline";
+import { PassThrough } from "node:stream";
 import type { Command } from "commander";
 import * as apiKeys from "../../domain/api-key/api-key.service";
 import { ApiKey } from "../../domain/api-key/api-key.entity";
@@ -21,6 +23,38 @@ import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
 /** Every domain service, by module and flattened: `await listUsers(em)` and `await users.listUsers(em)` both work. */
 const SERVICES = { companies, files, scan, queue, worker, runs, junit, users, apiKeys };
 
+/**
+ * Evaluates piped input one line at a time, each line after the previous one has
+ * finished, then closes the REPL. Node's REPL pauses between awaited evaluations
+ * only for terminal input: with piped input `const n = await companyRepo.count()`
+ * was still running when the next line read `n` (undefined), and `.exit` or the end
+ * of input closed the database under the queries in flight ("Connection terminated").
+ *
+ * "Finished" is the REPL asking for its next prompt: it does that after a result, after
+ * an uncaught error (whose path never calls the eval callback) and after a partial line
+ * of a multi-line statement; `.exit` closes it instead.
+ */
+async function feedScript(server: repl.REPLServer, input: NodeJS.ReadableStream): Promise<void> {
+  let ready = () => {};
+  // Without a terminal a prompt would only put "... " continuation markers into the script's output.
+  server.displayPrompt = () => ready();
+  let closed = false;
+  const closing = new Promise<void>((resolve) =>
+    server.once("close", () => {
+      closed = true;
+      resolve();
+    }),
+  );
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) {
+    const prompted = new Promise<void>((resolve) => (ready = resolve));
+    server.write(`${line}\n`);
+    await Promise.race([prompted, closing]);
+    if (closed) break;
+  }
+  if (!closed) server.close();
+}
+
 export function registerShell(program: Command): void {
   program
     .command("shell")
@@ -37,7 +71,19 @@ export function registerShell(program: Command): void {
           const em = dataSource.manager;
           const interactive = process.stdin.isTTY === true;
           // Piped input (a script) gets no prompt and no echo of `undefined`, so stdout holds only what it prints.
-          const server = repl.start({ prompt: interactive ? "dashql> " : "", useGlobal: false, terminal: interactive, ignoreUndefined: true });
+          // Before repl.start, which draws the first prompt: printed after it, the banner pushed the prompt off its line.
+          if (interactive) {
+            console.log("dashql shell: em, dataSource, *Repo, entities and domain services are in scope (.exit to leave)");
+          }
+          // A script is fed line by line (feedScript), not through the REPL's own input: see there.
+          const server = repl.start({
+            prompt: interactive ? "dashql> " : "",
+            input: interactive ? process.stdin : new PassThrough(),
+            output: process.stdout,
+            useGlobal: false,
+            terminal: interactive,
+            ignoreUndefined: true,
+          });
           const flattened = Object.assign({}, ...Object.values(SERVICES)) as Record<string, unknown>;
           Object.assign(server.context, flattened, SERVICES, {
             dataSource,
@@ -57,10 +103,9 @@ export function registerShell(program: Command): void {
             fileRepo: em.getRepository(TrackedFile),
             queueRepo: em.getRepository(QueueItem),
           });
-          if (interactive) {
-            console.log("dashql shell: em, dataSource, *Repo, entities and domain services are in scope (.exit to leave)");
-          }
-          await once(server, "exit");
+          const exited = once(server, "exit");
+          if (!interactive) await feedScript(server, process.stdin);
+          await exited;
         },
         { poolSize: 2 },
       );

@@ -37,6 +37,25 @@ export class WalkRootError extends Error {
 const STAT_CONCURRENCY = 128;
 
 /**
+ * Resolves `dir` and checks that it is a directory that can be walked; throws
+ * WalkRootError otherwise. walkFiles does this first; a caller may do it earlier,
+ * before opening a database for nothing.
+ */
+export async function checkWalkRoot(dir: string): Promise<string> {
+  const root = path.resolve(dir);
+  try {
+    const info = await stat(root);
+    if (!info.isDirectory()) throw new WalkRootError(root, "ENOTDIR", `${root} is not a directory`);
+  } catch (error) {
+    if (error instanceof WalkRootError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === "ENOENT") throw new WalkRootError(root, "ENOENT", `${root} does not exist`);
+    throw new WalkRootError(root, e.code ?? "EIO", `cannot read ${root}: ${e.message}`);
+  }
+  return root;
+}
+
+/**
  * Yields every regular file under `dir` with its size, depth first, names sorted
  * within a directory so two walks of the same tree agree.
  *
@@ -48,16 +67,7 @@ const STAT_CONCURRENCY = 128;
  * skipped; only a root that is missing or not a directory throws (WalkRootError).
  */
 export async function* walkFiles(dir: string, options: WalkOptions = {}): AsyncGenerator<WalkedFile> {
-  const root = path.resolve(dir);
-  try {
-    const info = await stat(root);
-    if (!info.isDirectory()) throw new WalkRootError(root, "ENOTDIR", `${root} is not a directory`);
-  } catch (error) {
-    if (error instanceof WalkRootError) throw error;
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === "ENOENT") throw new WalkRootError(root, "ENOENT", `${root} does not exist`);
-    throw new WalkRootError(root, e.code ?? "EIO", `cannot read ${root}: ${e.message}`);
-  }
+  const root = await checkWalkRoot(dir);
 
   const warn = (message: string, error: unknown) => options.onWarning?.(message, error as NodeJS.ErrnoException);
   const stack: string[] = [root];
