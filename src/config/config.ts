@@ -32,10 +32,31 @@ export interface Config {
   readonly dbConnectTimeoutMs: number;
   /** Largest accepted request body, in bytes. */
   readonly maxBodyBytes: number;
+  /**
+   * GraphQL requests one process works on at once (MAX_CONCURRENT_REQUESTS); the next
+   * one is answered at once with 503 SERVICE_UNAVAILABLE "server busy" and Retry-After.
+   * Bounds memory (at most this many bodies of up to `maxBodyBytes`) and the queue in
+   * front of the pool, so overload turns into fast, retryable errors instead of timeouts.
+   */
+  readonly maxConcurrentRequests: number;
   /** How long shutdown waits for in-flight requests before closing them, in ms. */
   readonly shutdownTimeoutMs: number;
   /** Add an `X-SQL-Statements` header to GraphQL responses (on by default outside production). */
   readonly sqlStatementHeader: boolean;
+  /**
+   * AUTH_CACHE_TTL_MS: how long a server reuses a found API key while its revocation
+   * listener (LISTEN/NOTIFY) is connected. Revocations arrive by notification within
+   * milliseconds, so this can be long; it saves a statement on nearly every request.
+   */
+  readonly authCacheTtlMs: number;
+  /**
+   * AUTH_FALLBACK_TTL_MS: how long a key lookup is reused while the listener is
+   * disconnected (and for unknown keys always): the bound on how late a revocation
+   * made by another process is seen when notifications cannot arrive.
+   */
+  readonly authFallbackTtlMs: number;
+  /** AUTH_FLUSH_INTERVAL_MS: how often `lastUsedAt` of the keys used since is written, in one statement. */
+  readonly authFlushIntervalMs: number;
   /**
    * Tests only (WORKER_DELAY_MS): `dashql work` waits this long inside each run before
    * finishing it, so a test can kill a worker mid-run deterministically. 0 in real use.
@@ -117,11 +138,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbStatementTimeoutMs: integer("DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
     dbConnectTimeoutMs: integer("DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxConcurrentRequests: integer("MAX_CONCURRENT_REQUESTS", 512, 1, 100_000),
     shutdownTimeoutMs: integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     sqlStatementHeader: bool("SQL_STATEMENT_HEADER", nodeEnv !== "production"),
     workerDelayMs: integer("WORKER_DELAY_MS", 0, 0, 3_600_000),
+    authCacheTtlMs: integer("AUTH_CACHE_TTL_MS", 60_000, 0, 3_600_000),
+    authFallbackTtlMs: integer("AUTH_FALLBACK_TTL_MS", 1_000, 0, 60_000),
+    authFlushIntervalMs: integer("AUTH_FLUSH_INTERVAL_MS", 10_000, 100, 3_600_000),
     ...overrides,
   };
+  if (config.authCacheTtlMs < config.authFallbackTtlMs) {
+    problems.push(`AUTH_CACHE_TTL_MS (${config.authCacheTtlMs}) must not be shorter than AUTH_FALLBACK_TTL_MS (${config.authFallbackTtlMs})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -3,13 +3,15 @@
  * it when that process goes away: on SIGTERM/SIGINT, or when stdin closes (the
  * parent exited or was killed), so no postgres outlives its parent.
  *
- *   node dist/db/embedded-supervisor.js <dataDir>
+ *   node dist/db/embedded-supervisor.js <dataDir> [port]
  * prints one JSON line {"url": "...", "port": N} once the cluster accepts connections.
+ * `port` (a free one when absent) lets a test restart a stopped cluster where its
+ * clients expect it, as a real database server comes back on its own address.
  */
 import { startEmbeddedPostgres } from "./embedded";
 
-async function run(dataDir: string): Promise<void> {
-  const pg = await startEmbeddedPostgres({ dataDir });
+async function run(dataDir: string, port: number | undefined): Promise<void> {
+  const pg = await startEmbeddedPostgres({ dataDir, port });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -26,12 +28,13 @@ async function run(dataDir: string): Promise<void> {
 }
 
 if (require.main === module) {
-  const dataDir = process.argv[2];
-  if (!dataDir) {
-    console.error("usage: embedded-supervisor <dataDir>");
+  const [dataDir, portText] = process.argv.slice(2);
+  const port = portText === undefined ? undefined : Number(portText);
+  if (!dataDir || (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))) {
+    console.error("usage: embedded-supervisor <dataDir> [port]");
     process.exit(2);
   }
-  run(dataDir).catch((error) => {
+  run(dataDir, port).catch((error) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });

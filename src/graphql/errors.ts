@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "../config/logger";
-import { DomainError, isDatabaseUnavailable, isUniqueViolation, type DomainErrorCode } from "../domain/shared/errors";
+import { DomainError, isDatabaseUnavailable, isInvalidData, isStatementTimeout, isUniqueViolation, type DomainErrorCode } from "../domain/shared/errors";
 
 /** Every code the contract lets a client see. */
 export const CONTRACT_CODES = [
@@ -67,9 +67,24 @@ export function createFormatError(options: FormatErrorOptions) {
     if (isUniqueViolation(original)) {
       return { ...base, message: "the change conflicts with existing data", extensions: { code: "CONFLICT" } };
     }
+    if (isInvalidData(original)) {
+      // Found by test/fuzz.test.ts: a NUL character in a filter string reached PostgreSQL and was a 500.
+      options.logger.warn({ err: original, requestId: options.requestId?.() }, "value refused by the database");
+      return {
+        ...base,
+        message: "a value was refused by the database (for example a NUL character, or a number out of range)",
+        extensions: { code: "BAD_USER_INPUT" },
+      };
+    }
     if (isDatabaseUnavailable(original)) {
       options.logger.warn({ err: original, requestId: options.requestId?.() }, "database unavailable");
       return { ...base, message: "the database is unavailable; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE" } };
+    }
+    if (isStatementTimeout(original)) {
+      // Retryable from the client's side (the usual cause is a lock held by someone else or
+      // an overloaded server), and the operator sees it as a warning, not a bug report.
+      options.logger.warn({ err: original, requestId: options.requestId?.() }, "statement cancelled by statement_timeout");
+      return { ...base, message: "the database did not answer in time; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE" } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") {

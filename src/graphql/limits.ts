@@ -20,6 +20,18 @@ export interface QueryLimits {
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 250_000 };
 
+/**
+ * Most lexical tokens a GraphQL document may have: graphql-js stops parsing past
+ * it (GRAPHQL_PARSE_FAILED, 400). Found by test/fuzz.test.ts: a 2.8 MB document of
+ * 20,000 inline input objects cost ~10 s of CPU (parse ~2 s, validation ~1 s,
+ * complexity ~0.8 s, then coercion), on the event loop and before any key check.
+ * The contract's operations are a few hundred tokens; big batches belong in
+ * variables, which are JSON and parse in milliseconds.
+ */
+export const MAX_DOCUMENT_TOKENS = 50_000;
+/** graphql-js `parse` options for every parse of a client document. */
+export const PARSE_OPTIONS = { maxTokens: MAX_DOCUMENT_TOKENS } as const;
+
 /** A list field without `first` is assumed to hold this many items (e.g. a company's finance years). */
 const UNPAGED_LIST_SIZE = 10;
 
@@ -58,13 +70,60 @@ export function operationDepth(document: DocumentNode, operation: OperationDefin
  * larger `first` is refused by the resolver as BAD_USER_INPUT, not here).
  * Aliases are separate fields, so aliasing a list ten times costs ten lists.
  */
-const pagedListEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+const pagedListEstimator: ComplexityEstimator = ({ args, childComplexity, field, type }) => {
+  // A connection's nodes/edges are its page, already multiplied by the connection's `first`:
+  // counting them as unpaged lists too (x10) refused 50 queue items x 100 files (the dashboard's queue page).
+  if (type.name.endsWith("Connection") && (field.name === "nodes" || field.name === "edges")) return 1 + childComplexity;
   const typeName = String(field.type);
   const isList = typeName.includes("[") || typeName.endsWith("Connection") || typeName.endsWith("Connection!");
   if (!isList) return undefined;
   const first = typeof args.first === "number" ? Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE) : UNPAGED_LIST_SIZE;
   return 1 + first * Math.max(childComplexity, 1);
 };
+
+/**
+ * The limits verdict for one operation: undefined when it may run, else the
+ * error to answer with. `depthOnly` skips the complexity estimate (it needs the
+ * variables). Shared by the Apollo plugin and the lean executor.
+ */
+export function assessQueryLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+  limits: QueryLimits = DEFAULT_LIMITS,
+  options: { depthOnly?: boolean; operationName?: string } = {},
+): GraphQLError | undefined {
+  const depth = operationDepth(document, operation, limits.maxDepth);
+  if (depth > limits.maxDepth) {
+    return tooComplex(`query is nested deeper than ${limits.maxDepth} levels`, { maxDepth: limits.maxDepth });
+  }
+  if (options.depthOnly) return undefined;
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      operationName: operation.name?.value ?? options.operationName,
+      variables: variables ?? {},
+      estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    // getComplexity coerces the variables before Apollo does, so a wrong variable
+    // type ("abc" for an Int, an unknown enum value) surfaces here first.
+    if (error instanceof GraphQLError) {
+      return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+    }
+    throw error;
+  }
+  if (complexity > limits.maxComplexity) {
+    return tooComplex(`query complexity ${complexity} exceeds ${limits.maxComplexity}; ask for smaller pages or fewer fields`, {
+      complexity,
+      maxComplexity: limits.maxComplexity,
+    });
+  }
+  return undefined;
+}
 
 /** Refuses too deep or too expensive operations before any resolver runs. */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = DEFAULT_LIMITS): ApolloServerPlugin {
@@ -73,33 +132,10 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = D
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // Apollo refuses an unresolvable operation itself
-          const depth = operationDepth(document, operation, limits.maxDepth);
-          if (depth > limits.maxDepth) {
-            throw tooComplex(`query is nested deeper than ${limits.maxDepth} levels`, { maxDepth: limits.maxDepth });
-          }
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              operationName: operation.name?.value ?? request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (error) {
-            // getComplexity coerces the variables before Apollo does, so a wrong variable
-            // type ("abc" for an Int, an unknown enum value) surfaces here first.
-            if (error instanceof GraphQLError) {
-              throw new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
-            }
-            throw error;
-          }
-          if (complexity > limits.maxComplexity) {
-            throw tooComplex(`query complexity ${complexity} exceeds ${limits.maxComplexity}; ask for smaller pages or fewer fields`, {
-              complexity,
-              maxComplexity: limits.maxComplexity,
-            });
-          }
+          const refusal = assessQueryLimits(schema, document, operation, request.variables ?? {}, limits, {
+            operationName: request.operationName ?? undefined,
+          });
+          if (refusal) throw refusal;
         },
       };
     },

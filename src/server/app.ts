@@ -1,10 +1,11 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import { openDatabase, type Database } from "../db/data-source";
 import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { ensureAdminToken } from "../domain/api-key/provision";
+import { RevocationListener } from "../domain/api-key/revocation-listener";
 import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
 import { startHttpServer, type RunningServer } from "./http-server";
 
@@ -12,6 +13,8 @@ export interface App {
   readonly server: RunningServer;
   readonly database: Database;
   readonly authenticator: ApiKeyAuthenticator;
+  /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
+  readonly revocations: RevocationListener;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
   readonly demoToken: string | undefined;
   /** Graceful stop: answer in-flight requests, stop the server, flush key usage, close the pool and the embedded cluster. */
@@ -30,7 +33,11 @@ async function developmentDemo(config: Config, database: Database, logger: Logge
   const file = path.join(config.dataDir, DEMO_TOKEN_FILE);
   const known = await readFile(file, "utf8").then((t) => t.trim(), () => undefined);
   const { token, created } = await ensureDemoKey(em, known);
-  if (created) await writeFile(file, token + "\n", { mode: 0o600 });
+  if (created) {
+    // With DATABASE_URL nothing else creates DATA_DIR.
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(file, token + "\n", { mode: 0o600 });
+  }
   return token;
 }
 
@@ -38,29 +45,46 @@ async function developmentDemo(config: Config, database: Database, logger: Logge
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
+  let listener: RevocationListener | undefined;
   try {
     if (config.adminToken) {
       await ensureAdminToken(database.dataSource.manager, config.adminToken);
       logger.info("ADMIN_TOKEN key is in place");
     }
     const demoToken = config.nodeEnv === "development" ? await developmentDemo(config, database, logger) : undefined;
-    authenticator = new ApiKeyAuthenticator(database.dataSource);
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken });
+    authenticator = new ApiKeyAuthenticator(database.dataSource, {
+      cacheTtlMs: config.authCacheTtlMs,
+      fallbackTtlMs: config.authFallbackTtlMs,
+      flushIntervalMs: config.authFlushIntervalMs,
+    });
     const auth = authenticator;
+    listener = new RevocationListener({
+      connectionString: database.url,
+      logger,
+      onInvalidate: (invalidation) => auth.invalidate(invalidation),
+      onListening: (listening) => auth.setListening(listening),
+    });
+    // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
+    await listener.start();
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken });
+    const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {
       server,
       database,
       authenticator,
+      revocations,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
           await server.close();
+          await revocations.stop();
           await auth.close();
           await database.close();
         })()),
     };
   } catch (error) {
+    await listener?.stop();
     await authenticator?.close();
     await database.close();
     throw error;

@@ -46,8 +46,15 @@ export interface TestServer {
  * Starts the real server in this process on a free port, on a fresh database
  * cloned from the migrated template, with one user and key per role.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: {
+    /** Run on this (already migrated) database instead of a fresh one; it is not dropped on stop. Usernames get a suffix. */
+    database?: TestDatabase;
+  } = {},
+): Promise<TestServer> {
+  const shared = options.database;
+  const db = shared ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: db.url,
@@ -62,13 +69,14 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   try {
     app = await startApp(config, logger);
   } catch (error) {
-    await db.drop();
+    if (!shared) await db.drop();
     throw error;
   }
   const em = app.database.dataSource.manager;
   const tokens = {} as Record<Role, string>;
   for (const role of ["READER", "WRITER", "ADMIN"] as const) {
-    const user = await createUser(em, { username: `test-${role.toLowerCase()}`, role });
+    const suffix = shared ? `-${app.server.port}` : "";
+    const user = await createUser(em, { username: `test-${role.toLowerCase()}${suffix}`, role });
     tokens[role] = (await createApiKey(em, user, { name: `${role} key` })).token;
   }
   const url = `http://127.0.0.1:${app.server.port}/graphql`;
@@ -98,7 +106,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     raw: (query, variables, options) => send(query, variables, options),
     stop: async () => {
       await app.stop();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

@@ -3,6 +3,7 @@ import { ForbiddenError, InvalidInputError, NotFoundError } from "../shared/erro
 import { User, roleAtLeast } from "../user/user.entity";
 import { ApiKey } from "./api-key.entity";
 import { generateToken, hashToken } from "./api-key.token";
+import { KEY_REVOKED_CHANNEL } from "./revocation-listener";
 
 export interface ApiKeyCreated {
   /** The secret, returned this once. */
@@ -58,7 +59,13 @@ export async function revokeApiKey(em: EntityManager, actor: User, id: number): 
   const key = await em.findOneBy(ApiKey, { id });
   if (!key || (key.userId !== actor.id && !roleAtLeast(actor.role, "ADMIN"))) throw new NotFoundError("API key", id);
   if (key.revokedAt === null) {
-    await em.update(ApiKey, { id }, { revokedAt: () => "now()" });
+    // One statement, so the notification goes out exactly when the revocation commits
+    // (and not at all if it rolls back): every server's RevocationListener drops the key.
+    await em.query(
+      `WITH revoked AS (UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
+       SELECT pg_notify('${KEY_REVOKED_CHANNEL}', id::text) FROM revoked`,
+      [id],
+    );
   }
   return key;
 }

@@ -10,10 +10,18 @@ export interface Principal {
 
 export interface AuthenticatorOptions {
   /**
-   * How long a lookup (hit or miss) is reused. This bounds how late another
-   * process sees a revocation; the revoking process forgets the key at once.
+   * How long a found key is reused while the revocation listener is in place:
+   * revocations arrive by notification, so this only bounds memory staleness
+   * (e.g. AUTH_CACHE_TTL_MS, 60 s). Most requests then cost no statement for auth.
    */
   cacheTtlMs?: number;
+  /**
+   * How long any lookup is reused while no listener is in place (not attached yet,
+   * or its connection is down), and how long a miss is reused at all. This is the
+   * bound on how late this process sees a revocation made elsewhere when
+   * notifications cannot arrive. The revoking process forgets the key at once.
+   */
+  fallbackTtlMs?: number;
   /** How often `lastUsedAt` is written, for all keys used since, in one statement. */
   flushIntervalMs?: number;
   /** Entries kept at most; the cache is cleared when full (keeps unknown-token floods bounded). */
@@ -22,27 +30,37 @@ export interface AuthenticatorOptions {
 
 interface Entry {
   principal: Principal | null;
-  hash: string;
-  expiresAt: number;
+  cachedAt: number;
 }
 
 /**
- * Turns a bearer token into a user. Lookups are cached briefly so a busy client
- * does not cost a statement per request, and `lastUsedAt` is batched instead of
- * written on every request.
+ * Turns a bearer token into a user. Lookups are cached so a busy client does not
+ * cost a statement per request, and `lastUsedAt` is batched instead of written on
+ * every request. With a RevocationListener attached (`setListening`,
+ * `invalidate`), found keys are kept for `cacheTtlMs` and dropped on notification;
+ * without one, every entry lives only `fallbackTtlMs`.
  */
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, Entry>();
   private readonly used = new Set<number>();
   private readonly ttl: number;
+  private readonly fallbackTtl: number;
   private readonly maxEntries: number;
   private readonly timer: NodeJS.Timeout | undefined;
+  private listening = false;
+  /**
+   * Bumped by every invalidation: a lookup that was in flight while a key was
+   * revoked may have read the row before the revocation committed, so its result
+   * is used for that request but not cached.
+   */
+  private epoch = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     options: AuthenticatorOptions = {},
   ) {
-    this.ttl = options.cacheTtlMs ?? 1000;
+    this.fallbackTtl = options.fallbackTtlMs ?? 1000;
+    this.ttl = Math.max(options.cacheTtlMs ?? 60_000, this.fallbackTtl);
     this.maxEntries = options.maxEntries ?? 10_000;
     const flushEvery = options.flushIntervalMs ?? 10_000;
     if (flushEvery > 0) {
@@ -56,19 +74,41 @@ export class ApiKeyAuthenticator {
     const now = Date.now();
     const cached = this.cache.get(hash);
     let principal: Principal | null;
-    if (cached && cached.expiresAt > now) {
+    if (cached && now - cached.cachedAt < this.ttlOf(cached)) {
       principal = cached.principal;
     } else {
+      const epoch = this.epoch;
       principal = await this.lookup(hash);
-      if (this.cache.size >= this.maxEntries) this.cache.clear();
-      this.cache.set(hash, { principal, hash, expiresAt: now + this.ttl });
+      if (epoch === this.epoch) {
+        if (this.cache.size >= this.maxEntries) this.cache.clear();
+        this.cache.set(hash, { principal, cachedAt: now });
+      } else {
+        this.cache.delete(hash);
+      }
     }
     if (principal) this.used.add(principal.apiKeyId);
     return principal;
   }
 
+  /**
+   * The listener's state. Going up clears the cache: notifications sent while it
+   * was down are lost, so anything cached before may be stale. While down, entries
+   * expire after `fallbackTtlMs` measured from when they were cached.
+   */
+  setListening(listening: boolean): void {
+    if (listening) this.clear();
+    this.listening = listening;
+  }
+
+  /** Applies a notification from any process: a revoked key or a changed user. */
+  invalidate(invalidation: { kind: "key" | "user"; id: number }): void {
+    if (invalidation.kind === "key") this.forgetKey(invalidation.id);
+    else this.forgetUser(invalidation.id);
+  }
+
   /** Forgets a key at once (after revocation in this process). */
   forgetKey(apiKeyId: number): void {
+    this.epoch += 1;
     for (const [hash, entry] of this.cache) {
       if (entry.principal?.apiKeyId === apiKeyId) this.cache.delete(hash);
     }
@@ -76,9 +116,22 @@ export class ApiKeyAuthenticator {
 
   /** Forgets every cached lookup of a user (after a role change). */
   forgetUser(userId: number): void {
+    this.epoch += 1;
     for (const [hash, entry] of this.cache) {
       if (entry.principal?.user.id === userId) this.cache.delete(hash);
     }
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.epoch += 1;
+    this.cache.clear();
+  }
+
+  private ttlOf(entry: Entry): number {
+    // A miss may become a hit when a key is created or un-revoked (ADMIN_TOKEN), and
+    // nothing notifies that: misses always use the short TTL.
+    return this.listening && entry.principal ? this.ttl : this.fallbackTtl;
   }
 
   /** Writes lastUsedAt for every key used since the last flush. */

@@ -3,6 +3,7 @@ import { User } from "../user/user.entity";
 import { ApiKey } from "./api-key.entity";
 import { createApiKey } from "./api-key.service";
 import { hashToken } from "./api-key.token";
+import { USER_CHANGED_CHANNEL } from "./revocation-listener";
 
 const ADMIN_TOKEN_LOCK = 0x61646d6e; // "admn"
 
@@ -23,7 +24,11 @@ export async function ensureAdminToken(em: EntityManager, token: string): Promis
       .getOne();
     if (existing?.user) {
       if (existing.revokedAt !== null) await tx.update(ApiKey, { id: existing.id }, { revokedAt: null });
-      if (existing.user.role !== "ADMIN") await tx.update(User, { id: existing.user.id }, { role: "ADMIN" });
+      if (existing.user.role !== "ADMIN") {
+        await tx.update(User, { id: existing.user.id }, { role: "ADMIN" });
+        // Servers that cached this user's keys with the old role drop them on commit.
+        await tx.query("SELECT pg_notify($1, $2)", [USER_CHANGED_CHANNEL, String(existing.user.id)]);
+      }
       existing.user.role = "ADMIN";
       return existing.user;
     }
@@ -31,6 +36,7 @@ export async function ensureAdminToken(em: EntityManager, token: string): Promis
     if (!admin) admin = await tx.save(tx.create(User, { username: "admin", email: null, role: "ADMIN" }));
     else if (admin.role !== "ADMIN") {
       await tx.update(User, { id: admin.id }, { role: "ADMIN" });
+      await tx.query("SELECT pg_notify($1, $2)", [USER_CHANGED_CHANNEL, String(admin.id)]);
       admin.role = "ADMIN";
     }
     await createApiKey(tx, admin, { name: "ADMIN_TOKEN", token });

@@ -62,6 +62,8 @@ export class UnauthenticatedError extends DomainError {
 const UNIQUE_VIOLATION = "23505";
 const CONNECTION_CLASS = "08";
 const UNAVAILABLE = new Set(["57P01", "57P02", "57P03", "53300"]);
+/** query_canceled: raised by statement_timeout (and by an explicit pg_cancel_backend). */
+const QUERY_CANCELED = "57014";
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
 
 function driverCode(error: unknown): string | undefined {
@@ -75,10 +77,33 @@ export function isUniqueViolation(error: unknown): boolean {
   return driverCode(error) === UNIQUE_VIOLATION;
 }
 
+/**
+ * True for a PostgreSQL data exception (SQLSTATE class 22): a value the database
+ * cannot take, such as a NUL character in text (22021) or a number out of range
+ * (22003). These come from client input that passed GraphQL's type checks.
+ */
+export function isInvalidData(error: unknown): boolean {
+  const code = driverCode(error);
+  return code !== undefined && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** True when the database cannot be reached or refuses work (down, restarting, out of connections). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = driverCode(error);
   if (code && (NETWORK_CODES.has(code) || UNAVAILABLE.has(code) || code.startsWith(CONNECTION_CLASS))) return true;
+  // TypeORM releases a query runner when its connection emits an error (PostgreSQL went away
+  // mid-transaction); the COMMIT or ROLLBACK that follows then fails with this. Seen in
+  // test/db-faults.test.ts when PostgreSQL stops under write load: the transaction never committed.
+  if ((error as { name?: unknown } | undefined)?.name === "QueryRunnerAlreadyReleasedError") return true;
   const message = error instanceof Error ? error.message : "";
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(message);
+  // node-postgres's own errors carry no code: a pool wait that timed out, a socket cut mid-query,
+  // and a pooled client whose connection broke while it was checked out (reused before it is discarded).
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Client was closed and is not queryable/i.test(
+    message,
+  );
+}
+
+/** True when PostgreSQL cancelled a statement, normally because it ran past DB_STATEMENT_TIMEOUT_MS. */
+export function isStatementTimeout(error: unknown): boolean {
+  return driverCode(error) === QUERY_CANCELED;
 }

@@ -1,0 +1,149 @@
+import {
+  execute,
+  getOperationAST,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import { assessQueryLimits, DEFAULT_LIMITS, PARSE_OPTIONS, type QueryLimits } from "../graphql/limits";
+
+/**
+ * The hot path for what dashboards send all day: a POSTed JSON query that
+ * succeeds. Apollo's request pipeline costs per request (plugin hooks around
+ * every field, query hashing, header maps, response negotiation). With this
+ * path, prepared reads and simpleResolvers, the bench's Q2 (one company with
+ * finances) went from 2.2 to 1.5 ms of dashql CPU per request, Q1 (100
+ * companies) from 36 to 24 ms.
+ * This runs graphql-js `execute` directly on a parsed and validated document
+ * cached by query text, with the same validation rules (graphql-js's
+ * specifiedRules, which is what Apollo runs with introspection on) and the same
+ * depth/complexity limits.
+ *
+ * It only ever answers a query that succeeded. Anything else (a mutation, GET,
+ * batched or persisted requests, an unusual Accept header, a parse or validation
+ * error, a limit hit, an execution error) returns `undefined` and the caller
+ * hands the request to Apollo, which answers it exactly as before: queries have
+ * no side effects, so running one again there is safe, and the error paths stay
+ * Apollo's, byte for byte. The price: a query that fails in execution (e.g. a
+ * statement timeout, the database down) runs twice before the error is answered.
+ */
+export interface LeanExecutor {
+  /**
+   * Runs `body` if it is a plain query; `undefined` means "let Apollo answer".
+   * `context` is only called once the request qualifies.
+   */
+  tryExecute(body: unknown, accept: string | undefined, context: () => Promise<unknown>): Promise<string | undefined>;
+}
+
+interface Prepared {
+  document: DocumentNode;
+  /** Per operation name ("" for the anonymous/only one): the operation and the variables its list sizes depend on. */
+  operations: Map<string, PreparedOperation>;
+}
+
+interface PreparedOperation {
+  operation: OperationDefinitionNode;
+  sizeVariables: string[];
+  depthOk: boolean;
+  /** Complexity verdicts by the JSON of the page-size variables' values. */
+  verdicts: Map<string, boolean>;
+}
+
+/** Documents kept (by query text); a dashboard sends a few dozen distinct ones. */
+const MAX_DOCUMENTS = 500;
+/** Complexity verdicts kept per operation (one per distinct set of page sizes). */
+const MAX_VERDICTS = 200;
+/**
+ * Longer query texts are left to Apollo and never cached here: a key is the whole
+ * text, and 500 texts near the 8 MiB body limit would pin gigabytes. Dashboard
+ * queries are a few kilobytes.
+ */
+const MAX_CACHED_QUERY_CHARS = 64 * 1024;
+
+/** Variables used as a `first` argument anywhere: the only ones the complexity estimate reads. */
+function sizeVariablesOf(operation: OperationDefinitionNode, document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: unknown) =>
+    visit(node as DocumentNode, {
+      Argument(arg) {
+        if (arg.name.value === "first" && arg.value.kind === Kind.VARIABLE) names.add(arg.value.name.value);
+      },
+    });
+  collect(operation);
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) collect(def);
+  return [...names].sort();
+}
+
+export function createLeanExecutor(schema: GraphQLSchema, limits: QueryLimits = DEFAULT_LIMITS): LeanExecutor {
+  // `null` caches "Apollo must answer this text" (parse or validation errors), so bad queries are not re-parsed here.
+  const documents = new Map<string, Prepared | null>();
+
+  const prepare = (query: string): Prepared | null => {
+    let prepared: Prepared | null = null;
+    try {
+      const document = parse(query, PARSE_OPTIONS);
+      if (validate(schema, document, specifiedRules).length === 0) prepared = { document, operations: new Map() };
+    } catch {
+      prepared = null;
+    }
+    if (documents.size >= MAX_DOCUMENTS) documents.clear();
+    documents.set(query, prepared);
+    return prepared;
+  };
+
+  return {
+    async tryExecute(body, accept, context) {
+      if (accept !== undefined && accept !== "" && accept !== "*/*" && accept !== "application/json") return undefined;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+      const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+      if (typeof query !== "string" || extensions !== undefined || query.length > MAX_CACHED_QUERY_CHARS) return undefined;
+      if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
+      if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return undefined;
+      const vars = (variables ?? {}) as Record<string, unknown>;
+
+      const prepared = documents.has(query) ? documents.get(query)! : prepare(query);
+      if (!prepared) return undefined;
+      const opKey = operationName ?? "";
+      let op = prepared.operations.get(opKey);
+      if (!op) {
+        const operation = getOperationAST(prepared.document, operationName ?? undefined);
+        if (!operation || operation.operation !== "query") return undefined;
+        const depthOk = assessQueryLimits(schema, prepared.document, operation, undefined, limits, { depthOnly: true }) === undefined;
+        op = { operation, sizeVariables: sizeVariablesOf(operation, prepared.document), depthOk, verdicts: new Map() };
+        prepared.operations.set(opKey, op);
+      }
+      if (!op.depthOk) return undefined;
+
+      // The estimate depends on the query text and the page sizes only, so verdicts are shared across ids, cursors and filters.
+      const { verdicts } = op;
+      const verdictKey = op.sizeVariables.length === 0 ? "" : JSON.stringify(op.sizeVariables.map((v) => vars[v]));
+      let withinLimits = verdicts.get(verdictKey);
+      if (withinLimits === undefined) {
+        try {
+          withinLimits = assessQueryLimits(schema, prepared.document, op.operation, vars, limits) === undefined;
+        } catch {
+          withinLimits = false;
+        }
+        if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+        verdicts.set(verdictKey, withinLimits);
+      }
+      if (!withinLimits) return undefined;
+
+      let contextValue: unknown;
+      try {
+        contextValue = await context();
+      } catch {
+        return undefined; // Apollo turns the same failure into the right status and error
+      }
+      const result = await execute({ schema, document: prepared.document, contextValue, variableValues: vars, operationName: operationName ?? undefined });
+      if (result.errors && result.errors.length > 0) return undefined;
+      // Apollo's prettyJSONStringify: the same bytes a client got before.
+      return JSON.stringify(result) + "\n";
+    },
+  };
+}
