@@ -112,10 +112,12 @@ function run(job: LoadJob): Promise<LoadResult> {
 }
 
 if (require.main === module) {
-  process.once("message", (job: LoadJob) => {
+  // One process serves every round of a bench run, one job at a time: forking a fresh one per
+  // round cost seconds each on a loaded 2-core machine (about 100 rounds in a full run).
+  process.on("message", (job: LoadJob) => {
     run(job).then(
-      (result) => process.send!({ ok: true, result }, () => process.exit(0)),
-      (error: Error) => process.send!({ ok: false, error: error.message }, () => process.exit(1)),
+      (result) => process.send!({ ok: true, result }),
+      (error: Error) => process.send!({ ok: false, error: error.message }),
     );
   });
   // The parent went away: nothing to report to.

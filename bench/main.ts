@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
-    options: { ...options, phases: [...options.phases], operations: options.operations ? [...options.operations] : "all", databaseUrl: options.databaseUrl ? "(set)" : undefined },
+    options: { ...options, phases: [...options.phases], operations: options.operations ? [...options.operations] : "all", databaseUrl: options.databaseUrl ? "(set)" : undefined, dashqlCli: process.env.BENCH_DASHQL_CLI, dashqlNodeArgs: process.env.BENCH_DASHQL_NODE_ARGS },
     machine: {
       cpus: cpus[0]?.model ?? "unknown",
       cores: cpus.length,
@@ -150,7 +150,10 @@ async function main(): Promise<void> {
       logDir: tmp,
       // The 10,000 x 8 importCompanies request is ~9.5 MB of JSON, over the 8 MiB default.
       env: { MAX_BODY_BYTES: String(32 * 2 ** 20) },
-      nodeArgs: options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS_DIR, "profiles")}`] : [],
+      nodeArgs: [
+        ...(process.env.BENCH_DASHQL_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        ...(options.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS_DIR, "profiles")}`] : []),
+      ],
     });
     report.notes.push("dashql runs with MAX_BODY_BYTES=32 MiB: the importCompanies 10,000 x 8 request is larger than the 8 MiB default");
     await new Promise((r) => setTimeout(r, 1000));
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
     await pg.dropDatabase("dashql_bench");
   }
 
-  if (options.phases.has("growth")) await phase("growth", async () => void (report.growth = await runGrowthPhase(ctx)));
+  if (options.phases.has("growth")) await phase("growth", async () => void (await runGrowthPhase(ctx, report.growth)));
   if (options.phases.has("startup")) await phase("startup", async () => void (report.startup = await runStartupPhase(ctx)));
   report.machine.loadAverage = os.loadavg().map((l) => Number(l.toFixed(2)));
 

@@ -64,7 +64,7 @@ function jobFor(op: OperationName, tag: string, ctx: BenchContext, companyIds: n
 
 const fmt = (r: RoundResult) =>
   `${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, ` +
-  `${Number.isNaN(r.statementsPerRequest) ? "-" : r.statementsPerRequest.toFixed(2)} stmts/req, RSS ${r.rssMb.toFixed(0)} MB`;
+  `${Number.isNaN(r.statementsPerRequest) ? "-" : r.statementsPerRequest.toFixed(2)} stmts/req, RSS ${r.rssMb.toFixed(0)} MB, CPU ${r.cpuMsPerRequest.toFixed(2)} ms/req`;
 
 /** Same request to both servers: the answers must agree (ids and times aside for M1). */
 async function verify(op: OperationName, ctx: BenchContext, dashql: ServerProcess, floor: ServerProcess, result: OperationResult): Promise<void> {

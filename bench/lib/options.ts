@@ -12,6 +12,8 @@ export interface BenchOptions {
   /** Table sizes for the growth phase. */
   growthSizes: number[];
   growthRoundSec: number;
+  /** Rounds per growth measurement (fewer than the load phase's: 4 queries x 2 servers x 3 sizes). */
+  growthRounds: number;
   /** Files in the `dashql scan` tree, and runs for `dashql work`. */
   scanFiles: number;
   workRuns: number;
@@ -81,12 +83,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     connections: num("connections", 16),
     warmupSec: num("warmup", quick ? 1 : 3),
-    roundSec: num("round", quick ? 2 : 8),
+    roundSec: num("round", quick ? 2 : 6),
     rounds: num("rounds", 3),
     phases,
     operations: ops && ops.length > 0 ? new Set(ops) : undefined,
     growthSizes: (flags.get("growth") ?? (quick ? "1000,100000" : "1000,100000,1000000")).split(",").map(Number),
-    growthRoundSec: quick ? 1 : 3,
+    growthRoundSec: quick ? 1 : 2,
+    growthRounds: quick ? 1 : 2,
     scanFiles: quick ? 5_000 : 46_716,
     workRuns: quick ? 200 : 2_000,
     workers: [1, 2, 4],

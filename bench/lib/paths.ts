@@ -2,7 +2,11 @@ import path from "node:path";
 
 /** The repository root: dist-bench/lib/paths.js is two levels down. */
 export const ROOT = path.resolve(__dirname, "../..");
-export const CLI = path.join(ROOT, "bin/dashql.js");
+/**
+ * The dashql under test. BENCH_DASHQL_CLI points the servers at another build
+ * (e.g. the last commit built in a temp dir) to measure before/after in one run.
+ */
+export const CLI = process.env.BENCH_DASHQL_CLI ? path.resolve(process.env.BENCH_DASHQL_CLI) : path.join(ROOT, "bin/dashql.js");
 export const RESULTS_DIR = path.join(ROOT, "bench/results");
 /** Compiled bench scripts live next to this file's directory. */
 export const BENCH_DIST = path.resolve(__dirname, "..");

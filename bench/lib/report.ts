@@ -52,6 +52,7 @@ export function renderReport(report: BenchReport): string {
         String(o.dashql.errors),
         n2(o.dashql.statementsPerRequest) + (stmts ? ` (${stmts})` : ""),
         n0(o.dashql.rssMb),
+        n2(o.dashql.cpuMsPerRequest),
         n0(o.floor.requestsPerSec),
         n1(o.floor.p50Ms),
         n1(o.floor.p99Ms),
@@ -63,11 +64,12 @@ export function renderReport(report: BenchReport): string {
     });
     out.push(
       table(
-        ["op", "what", "req/s", "p50 ms", "p99 ms", "p99/p50", "err", "stmts/req (first 1/N)", "RSS MB", "floor req/s", "p50", "p99", "err", "ratio", "target", "answer"],
+        ["op", "what", "req/s", "p50 ms", "p99 ms", "p99/p50", "err", "stmts/req (first 1/N)", "RSS MB", "CPU ms/req", "floor req/s", "p50", "p99", "err", "ratio", "target", "answer"],
         rows,
         2,
       ),
     );
+    out.push("  CPU ms/req: CPU time of the dashql process per request (median of rounds); steadier than req/s on a shared machine");
     for (const o of report.operations.filter((x) => x.note)) out.push(`  ${o.operation}: ${o.note}`);
     const diffs = report.operations.filter((o) => o.answerDiff);
     for (const o of diffs) out.push(`  ${o.operation}: answers differ at ${o.answerDiff}`);

@@ -32,13 +32,17 @@ export function createContext(
   // A fresh EntityManager without a query runner draws from the pool per query;
   // services that write open their own transaction on it.
   const em = deps.dataSource.createEntityManager();
+  let log: Logger | undefined;
   return {
     user: principal?.user,
     principal,
     em,
     loaders: createLoaders(em),
     requestId,
-    log: deps.logger.child({ requestId }),
+    // Built on first use: a pino child per request was measurable on the hot path, and most requests log nothing.
+    get log() {
+      return (log ??= deps.logger.child({ requestId }));
+    },
     authenticator: deps.authenticator,
   };
 }

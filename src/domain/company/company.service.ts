@@ -1,7 +1,10 @@
 import type { EntityManager } from "typeorm";
 import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "../shared/errors";
 import { checkPageSize, decodeCursor, encodeCursor, escapeLike, toPage, type Page } from "../shared/pagination";
+import { preparedQuery } from "../shared/prepared-query";
 import { Company } from "./company.entity";
+import type { Finance } from "./finance.entity";
+import { toFinance, type FinanceRow } from "./finance.loaders";
 import {
   normalizeFinances,
   normalizeName,
@@ -46,8 +49,52 @@ export interface ImportResult {
   financesWritten: number;
 }
 
+/** The company columns every read selects, in the order `toCompany` maps them. */
+const COMPANY_COLUMNS = "c.id, c.name, c.ceo, c.business_type, c.created_at, c.updated_at";
+
+interface CompanyRow {
+  id: number;
+  name: string;
+  ceo: string | null;
+  business_type: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toCompany(row: CompanyRow): Company {
+  const company = new Company();
+  company.id = row.id;
+  company.name = row.name;
+  company.ceo = row.ceo;
+  company.businessType = row.business_type;
+  company.createdAt = row.created_at;
+  company.updatedAt = row.updated_at;
+  return company;
+}
+
 export async function getCompany(em: EntityManager, id: number): Promise<Company | null> {
-  return em.findOneBy(Company, { id });
+  const rows = await preparedQuery<CompanyRow>(em, "company_by_id", `SELECT ${COMPANY_COLUMNS} FROM company c WHERE c.id = $1`, [id]);
+  return rows.length > 0 ? toCompany(rows[0]) : null;
+}
+
+/**
+ * A company and all its finance rows (newest year first) in ONE statement, for
+ * callers that know they will show both (GraphQL `company(id) { finances }`):
+ * half the round trips of getCompany plus the finances loader.
+ */
+export async function getCompanyWithFinances(em: EntityManager, id: number): Promise<{ company: Company; finances: Finance[] } | null> {
+  const rows = await preparedQuery<CompanyRow & Omit<FinanceRow, "id" | "company_id"> & { finance_id: number | null }>(
+    em,
+    "company_with_finances_by_id",
+    `SELECT ${COMPANY_COLUMNS}, f.id AS finance_id, f.year, f.q1_earnings, f.q2_earnings, f.q3_earnings, f.q4_earnings, f.total_earnings
+       FROM company c LEFT JOIN finance f ON f.company_id = c.id
+      WHERE c.id = $1
+      ORDER BY f.year DESC`,
+    [id],
+  );
+  if (rows.length === 0) return null;
+  const finances = rows.filter((r) => r.finance_id !== null).map((r) => toFinance({ ...r, id: r.finance_id!, company_id: r.id }));
+  return { company: toCompany(rows[0]), finances };
 }
 
 /** Keyset definition per ordering: the sort expression, its direction, and how the cursor stores it. */
@@ -58,40 +105,62 @@ const ORDERINGS = {
   CREATED_AT_DESC: { expr: "c.created_at", dir: "DESC", op: "<" },
 } as const;
 
-/** Lists companies with keyset pagination: the cost of a page does not grow with how deep it is. */
+/**
+ * Lists companies with keyset pagination: the cost of a page does not grow with how deep it is.
+ * The SQL is assembled from fixed fragments, so each combination of ordering,
+ * filters and cursor is one prepared statement (named after that combination).
+ */
 export async function listCompanies(em: EntityManager, props: ListCompaniesProps): Promise<Page<Company>> {
   const { first, after, filter } = props;
   const orderBy = props.orderBy ?? "NAME_ASC";
   checkPageSize(first);
   const ordering = ORDERINGS[orderBy];
 
-  const filtered = () => {
-    const qb = em.getRepository(Company).createQueryBuilder("c");
-    if (filter?.nameContains != null && filter.nameContains !== "") {
-      qb.andWhere("lower(c.name) LIKE :pattern", { pattern: `%${escapeLike(filter.nameContains.toLowerCase())}%` });
-    }
-    if (filter?.businessType != null) qb.andWhere("c.business_type = :businessType", { businessType: filter.businessType });
-    if (filter?.ceo != null) qb.andWhere("c.ceo = :ceo", { ceo: filter.ceo });
-    return qb;
+  const where: string[] = [];
+  const values: unknown[] = [];
+  let shape = "";
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
   };
-
-  const qb = filtered()
-    .addSelect(`${ordering.expr}::text`, "sort_key")
-    .orderBy(ordering.expr, ordering.dir)
-    .addOrderBy("c.id", ordering.dir)
-    .limit(first + 1);
+  if (filter?.nameContains != null && filter.nameContains !== "") {
+    where.push(`lower(c.name) LIKE ${param(`%${escapeLike(filter.nameContains.toLowerCase())}%`)}`);
+    shape += "n";
+  }
+  if (filter?.businessType != null) {
+    where.push(`c.business_type = ${param(filter.businessType)}`);
+    shape += "b";
+  }
+  if (filter?.ceo != null) {
+    where.push(`c.ceo = ${param(filter.ceo)}`);
+    shape += "c";
+  }
+  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const filterValues = [...values];
   if (after) {
     const [key, id] = decodeCursor(after, orderBy, ["string", "number"]);
-    const keyExpr = orderBy === "CREATED_AT_DESC" ? "CAST(:key AS timestamptz)" : ":key";
-    qb.andWhere(`(${ordering.expr}, c.id) ${ordering.op} (${keyExpr}, :id)`, { key, id });
+    const keyExpr = orderBy === "CREATED_AT_DESC" ? `CAST(${param(key)} AS timestamptz)` : param(key);
+    where.push(`(${ordering.expr}, c.id) ${ordering.op} (${keyExpr}, ${param(id)})`);
+    shape += "a";
   }
-  const { entities, raw } = await qb.getRawAndEntities<{ sort_key: string; c_id: number }>();
-  const sortKeys = new Map(raw.map((r) => [Number(r.c_id), r.sort_key]));
+  const limit = param(first + 1);
+  const rows = await preparedQuery<CompanyRow & { sort_key: string }>(
+    em,
+    `companies_${orderBy}_${shape}`,
+    `SELECT ${COMPANY_COLUMNS}, ${ordering.expr}::text AS sort_key FROM company c
+      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY ${ordering.expr} ${ordering.dir}, c.id ${ordering.dir} LIMIT ${limit}`,
+    values,
+  );
+  const sortKeys = new Map(rows.map((r) => [r.id, r.sort_key]));
   return toPage(
-    entities,
+    rows.map(toCompany),
     first,
     (c) => encodeCursor(orderBy, [sortKeys.get(c.id) ?? "", c.id]),
-    () => filtered().getCount(),
+    async () => {
+      const [{ n }] = await preparedQuery<{ n: string }>(em, `companies_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM company c ${filterSql}`, filterValues);
+      return Number(n);
+    },
   );
 }
 

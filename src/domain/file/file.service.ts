@@ -3,6 +3,8 @@ import { InvalidInputError, NotFoundError } from "../shared/errors";
 import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
+import { TRACKED_FILE_COLUMNS, toTrackedFile, type TrackedFileRow } from "./file.loaders";
+import { preparedQuery } from "../shared/prepared-query";
 
 /** The contract's limit per registerFiles call: 10,000 rows are one ~2 MB statement. */
 export const MAX_FILES_PER_CALL = 10_000;
@@ -170,22 +172,50 @@ export async function listFiles(em: EntityManager, props: ListFilesProps): Promi
     throw new InvalidInputError("filter.createdAfter must be a valid date", "filter.createdAfter");
   }
 
-  const filtered = () => {
-    const qb = em.getRepository(TrackedFile).createQueryBuilder("f");
-    if (filter?.host != null) qb.andWhere("f.host = :host", { host: filter.host });
-    if (filter?.runDir != null) qb.andWhere("f.run_dir = :runDir", { runDir: filter.runDir });
-    if (filter?.fileType != null) {
-      qb.andWhere("f.file_type = :fileType", { fileType: filter.fileType.replace(/^\./, "").toLowerCase() });
-    }
-    if (createdAfter !== null) qb.andWhere("f.created_at > :createdAfter", { createdAfter });
-    return qb;
+  // Fixed SQL fragments: each combination of filters and cursor is one prepared statement.
+  const where: string[] = [];
+  const values: unknown[] = [];
+  let shape = "";
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
   };
-
-  const qb = filtered().orderBy("f.id", "DESC").limit(first + 1);
+  if (filter?.host != null) {
+    where.push(`f.host = ${param(filter.host)}`);
+    shape += "h";
+  }
+  if (filter?.runDir != null) {
+    where.push(`f.run_dir = ${param(filter.runDir)}`);
+    shape += "r";
+  }
+  if (filter?.fileType != null) {
+    where.push(`f.file_type = ${param(filter.fileType.replace(/^\./, "").toLowerCase())}`);
+    shape += "t";
+  }
+  if (createdAfter !== null) {
+    where.push(`f.created_at > ${param(createdAfter)}`);
+    shape += "c";
+  }
+  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const filterValues = [...values];
   if (after) {
     const [id] = decodeCursor(after, FILE_ORDER, ["number"]);
-    qb.andWhere("f.id < :afterId", { afterId: id });
+    where.push(`f.id < ${param(id)}`);
+    shape += "a";
   }
-  const rows = await qb.getMany();
-  return toPage(rows, first, (f) => encodeCursor(FILE_ORDER, [f.id]), () => filtered().getCount());
+  const limit = param(first + 1);
+  const rows = (
+    await preparedQuery<TrackedFileRow>(
+      em,
+      `files_${shape}`,
+      `SELECT ${TRACKED_FILE_COLUMNS} FROM tracked_file f ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY f.id DESC LIMIT ${limit}`,
+      values,
+    )
+  ).map(toTrackedFile);
+  const count = async () => {
+    const [{ n }] = await preparedQuery<{ n: string }>(em, `files_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM tracked_file f ${filterSql}`, filterValues);
+    return Number(n);
+  };
+  return toPage(rows, first, (f) => encodeCursor(FILE_ORDER, [f.id]), count);
 }

@@ -1,7 +1,8 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
 import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "../shared/pagination";
-import { QUEUE_STATUSES, QueueItem, type QueueStatus } from "./queue-item.entity";
+import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
+import { preparedQuery } from "../shared/prepared-query";
 
 export type { QueueStatus };
 
@@ -246,20 +247,90 @@ export async function listQueue(em: EntityManager, props: ListQueueProps): Promi
     throw new InvalidInputError(`filter.status must be one of ${QUEUE_STATUSES.join(", ")}`, "filter.status");
   }
 
-  const filtered = () => {
-    const qb = em.getRepository(QueueItem).createQueryBuilder("q");
-    if (filter?.status != null) qb.andWhere("q.status = :status", { status: filter.status });
-    if (filter?.owner != null) qb.andWhere("q.owner = :owner", { owner: filter.owner });
-    if (filter?.runTag != null) qb.andWhere("q.run_tag = :runTag", { runTag: filter.runTag });
-    if (filter?.host != null) qb.andWhere("q.host = :host", { host: filter.host });
-    return qb;
+  // Fixed SQL fragments: each combination of filters and cursor is one prepared statement.
+  const where: string[] = [];
+  const values: unknown[] = [];
+  let shape = "";
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
   };
-
-  const qb = filtered().orderBy("q.id", "DESC").limit(first + 1);
+  for (const [key, column, value] of [
+    ["s", "status", filter?.status],
+    ["o", "owner", filter?.owner],
+    ["t", "run_tag", filter?.runTag],
+    ["h", "host", filter?.host],
+  ] as const) {
+    if (value == null) continue;
+    where.push(`q.${column} = ${param(value)}`);
+    shape += key;
+  }
+  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+  const filterValues = [...values];
   if (after) {
     const [id] = decodeCursor(after, QUEUE_ORDER, ["number"]);
-    qb.andWhere("q.id < :afterId", { afterId: id });
+    where.push(`q.id < ${param(id)}`);
+    shape += "a";
   }
-  const rows = await qb.getMany();
-  return toPage(rows, first, (q) => encodeCursor(QUEUE_ORDER, [q.id]), () => filtered().getCount());
+  const limit = param(first + 1);
+  const rows = (
+    await preparedQuery<QueueItemRow>(
+      em,
+      `queue_${shape}`,
+      `SELECT ${QUEUE_ITEM_COLUMNS} FROM queue_item q ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY q.id DESC LIMIT ${limit}`,
+      values,
+    )
+  ).map(toQueueItem);
+  const count = async () => {
+    const [{ n }] = await preparedQuery<{ n: string }>(em, `queue_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM queue_item q ${filterSql}`, filterValues);
+    return Number(n);
+  };
+  return toPage(rows, first, (q) => encodeCursor(QUEUE_ORDER, [q.id]), count);
+}
+
+const QUEUE_ITEM_COLUMNS =
+  "q.id, q.created_at, q.time_to_live, q.run_dir, q.owner, q.site, q.host, q.run_tag, q.user_tag, q.status, q.attempts, " +
+  "q.started_at, q.finished_at, q.last_error, q.lease_owner, q.lease_expires_at, q.summary";
+
+interface QueueItemRow {
+  id: number;
+  created_at: Date;
+  time_to_live: Date;
+  run_dir: string;
+  owner: string;
+  site: string | null;
+  host: string | null;
+  run_tag: string;
+  user_tag: string;
+  status: QueueStatus;
+  attempts: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  summary: TestSummary | null;
+}
+
+function toQueueItem(row: QueueItemRow): QueueItem {
+  const item = new QueueItem();
+  item.id = row.id;
+  item.createdAt = row.created_at;
+  item.timeToLive = row.time_to_live;
+  item.runDir = row.run_dir;
+  item.owner = row.owner;
+  item.site = row.site;
+  item.host = row.host;
+  item.runTag = row.run_tag;
+  item.userTag = row.user_tag;
+  item.status = row.status;
+  item.attempts = row.attempts;
+  item.startedAt = row.started_at;
+  item.finishedAt = row.finished_at;
+  item.lastError = row.last_error;
+  item.leaseOwner = row.lease_owner;
+  item.leaseExpiresAt = row.lease_expires_at;
+  item.summary = row.summary;
+  return item;
 }

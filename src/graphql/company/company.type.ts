@@ -4,8 +4,12 @@ import type { Company } from "../../domain/company/company.entity";
 import { DateTime } from "../scalars";
 import { Connection } from "../shared/connection.type";
 
-/** Fields are read from the domain entity by name; `finances` is a field resolver. */
-@ObjectType("Company")
+/**
+ * Fields are read from the domain entity by name; `finances` is a field resolver.
+ * simpleResolvers: graphql-js reads plain fields directly instead of through a
+ * TypeGraphQL wrapper per field (no middleware or field-level auth is used on them).
+ */
+@ObjectType("Company", { simpleResolvers: true })
 export class CompanyType {
   @Field(() => ID)
   id: number;
@@ -26,7 +30,7 @@ export class CompanyType {
   updatedAt: Date;
 }
 
-@ObjectType("CompanyConnection")
+@ObjectType("CompanyConnection", { simpleResolvers: true })
 export class CompanyConnection extends Connection(CompanyType, "Company") {
   static from(page: Page<Company>): CompanyConnection {
     return new CompanyConnection().fill(page);

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 
-@ObjectType("Finance")
+@ObjectType("Finance", { simpleResolvers: true })
 export class FinanceType {
   @Field(() => ID)
   id: number;

@@ -5,7 +5,7 @@ import { DateTime, SafeInt } from "../scalars";
 import { Connection } from "../shared/connection.type";
 
 /** Fields are read from the domain entity by name; `queueItem` is a field resolver. */
-@ObjectType("TrackedFile")
+@ObjectType("TrackedFile", { simpleResolvers: true })
 export class TrackedFileType {
   @Field(() => ID)
   id: number;
@@ -35,7 +35,7 @@ export class TrackedFileType {
   fileSize: number;
 }
 
-@ObjectType("TrackedFileConnection")
+@ObjectType("TrackedFileConnection", { simpleResolvers: true })
 export class TrackedFileConnection extends Connection(TrackedFileType, "TrackedFile") {
   static from(page: Page<TrackedFile>): TrackedFileConnection {
     return new TrackedFileConnection().fill(page);

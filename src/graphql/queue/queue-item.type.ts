@@ -7,7 +7,7 @@ import { QueueStatusEnum } from "../shared/enums";
 import { TestSummaryType } from "./test-summary.type";
 
 /** Fields are read from the domain entity by name; `files` is a field resolver. */
-@ObjectType("QueueItem")
+@ObjectType("QueueItem", { simpleResolvers: true })
 export class QueueItemType {
   @Field(() => ID)
   id: number;
@@ -55,7 +55,7 @@ export class QueueItemType {
   summary: TestSummary | null;
 }
 
-@ObjectType("QueueItemConnection")
+@ObjectType("QueueItemConnection", { simpleResolvers: true })
 export class QueueItemConnection extends Connection(QueueItemType, "QueueItem") {
   static from(page: Page<QueueItem>): QueueItemConnection {
     return new QueueItemConnection().fill(page);

@@ -1,6 +1,9 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 
-@ObjectType("TestSummary", { description: "Test-result counts parsed from the JUnit XML files found in the run directory." })
+@ObjectType("TestSummary", {
+  simpleResolvers: true,
+  description: "Test-result counts parsed from the JUnit XML files found in the run directory.",
+})
 export class TestSummaryType {
   @Field(() => Int)
   tests: number;

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType, type ClassType } from "type-graphql";
 import type { Page } from "../../domain/shared/pagination";
 
-@ObjectType("PageInfo")
+@ObjectType("PageInfo", { simpleResolvers: true })
 export class PageInfoType {
   @Field(() => Boolean)
   hasNextPage: boolean;
@@ -21,7 +21,7 @@ export interface EdgeShape<T> {
  * only when a client selects it.
  */
 export function Connection<TNode extends object>(Node: ClassType<TNode>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge implements EdgeShape<TNode> {
     @Field(() => String)
     cursor: string;
