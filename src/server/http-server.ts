@@ -90,6 +90,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   const { config, logger, dataSource, authenticator } = deps;
   const schema = await buildDashqlSchema();
   const development = config.nodeEnv === "development";
+  const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: true,
@@ -97,13 +98,13 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
     stopOnTerminationSignals: false,
     parseOptions: PARSE_OPTIONS,
-    formatError: createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId }),
+    formatError,
     // The cache-control plugin wraps every field resolver to collect hints dashql never sets
     // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set below instead.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), queryLimitsPlugin(schema)],
   });
   await apollo.start();
-  const lean = createLeanExecutor(schema);
+  const lean = createLeanExecutor(schema, { formatError, includeStacktrace: development });
   const serveWeb = createStaticWeb({ demoToken: development ? deps.demoToken : undefined });
 
   let draining = false;

@@ -1,5 +1,7 @@
 import {
   execute,
+  type GraphQLError,
+  type GraphQLFormattedError,
   getOperationAST,
   Kind,
   parse,
@@ -24,13 +26,16 @@ import { assessQueryLimits, DEFAULT_LIMITS, PARSE_OPTIONS, type QueryLimits } fr
  * specifiedRules, which is what Apollo runs with introspection on) and the same
  * depth/complexity limits.
  *
- * It only ever answers a query that succeeded. Anything else (a mutation, GET,
+ * It answers only queries that pass parsing, validation and the limits and
+ * whose context (authentication) could be built. Anything else (a mutation, GET,
  * batched or persisted requests, an unusual Accept header, a parse or validation
- * error, a limit hit, an execution error) returns `undefined` and the caller
- * hands the request to Apollo, which answers it exactly as before: queries have
- * no side effects, so running one again there is safe, and the error paths stay
- * Apollo's, byte for byte. The price: a query that fails in execution (e.g. a
- * statement timeout, the database down) runs twice before the error is answered.
+ * error, a limit hit) returns `undefined` and the caller hands the request to
+ * Apollo, which answers it exactly as before. Errors raised while executing are
+ * formatted here the way Apollo does it (normalizeAndFormatErrors: a default
+ * code, the stack in development, then the same formatError), so a failing query
+ * (the database down, a statement timeout, NOT_FOUND) is executed once, not
+ * again by Apollo; an error that asks for an HTTP status of its own still goes
+ * to Apollo.
  */
 export interface LeanExecutor {
   /**
@@ -79,7 +84,26 @@ function sizeVariablesOf(operation: OperationDefinitionNode, document: DocumentN
   return [...names].sort();
 }
 
-export function createLeanExecutor(schema: GraphQLSchema, limits: QueryLimits = DEFAULT_LIMITS): LeanExecutor {
+export interface LeanErrorFormatting {
+  /** The same formatError Apollo is given. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Apollo's includeStacktraceInErrorResponses. */
+  includeStacktrace: boolean;
+}
+
+/** What Apollo's normalizeAndFormatErrors does for one execution error. */
+function formatExecutionError(error: GraphQLError, options: LeanErrorFormatting): GraphQLFormattedError {
+  const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? "INTERNAL_SERVER_ERROR" };
+  if (options.includeStacktrace) extensions.stacktrace = error.stack?.split("\n");
+  const formatted = { ...error.toJSON(), extensions };
+  try {
+    return options.formatError(formatted, error);
+  } catch {
+    return options.includeStacktrace ? formatted : { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  }
+}
+
+export function createLeanExecutor(schema: GraphQLSchema, errorFormatting: LeanErrorFormatting, limits: QueryLimits = DEFAULT_LIMITS): LeanExecutor {
   // `null` caches "Apollo must answer this text" (parse or validation errors), so bad queries are not re-parsed here.
   const documents = new Map<string, Prepared | null>();
 
@@ -141,8 +165,12 @@ export function createLeanExecutor(schema: GraphQLSchema, limits: QueryLimits = 
         return undefined; // Apollo turns the same failure into the right status and error
       }
       const result = await execute({ schema, document: prepared.document, contextValue, variableValues: vars, operationName: operationName ?? undefined });
-      if (result.errors && result.errors.length > 0) return undefined;
-      // Apollo's prettyJSONStringify: the same bytes a client got before.
+      // Apollo's prettyJSONStringify, errors first: the same bytes a client got before.
+      if (result.errors && result.errors.length > 0) {
+        if (result.errors.some((error) => error.extensions.http !== undefined)) return undefined; // Apollo sets that status
+        const errors = result.errors.map((error) => formatExecutionError(error, errorFormatting));
+        return JSON.stringify({ errors, data: result.data }) + "\n";
+      }
       return JSON.stringify(result) + "\n";
     },
   };
