@@ -13,16 +13,9 @@ import {
   RevokeApiKeyDocument,
   UsersDocument,
 } from "./generated/graphql";
-import { errorCodes, startTestServer, type TestServer } from "./support/server";
+import { errorCodes, useTestServer } from "./support/server";
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestServer();
 
 const sql = (text: string, params: unknown[] = []) => t.app.database.dataSource.query(text, params);
 const count = async (text: string, params: unknown[] = []) => Number((await sql(text, params))[0].n);

@@ -11,16 +11,9 @@ import {
   UpsertFinancesDocument,
   type CompaniesPageQuery,
 } from "./generated/graphql";
-import { errorCodes, startTestServer, type GraphQLResponse, type TestServer } from "./support/server";
+import { errorCodes, useTestServer, type GraphQLResponse } from "./support/server";
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestServer();
 
 const count = async (sql: string, params: unknown[] = []) =>
   Number((await t.app.database.dataSource.query(sql, params))[0].n);

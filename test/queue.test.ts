@@ -11,16 +11,9 @@ import {
   type QueueFilter,
   type QueueQuery,
 } from "./generated/graphql";
-import { errorCodes, startTestServer, type GraphQLResponse, type TestServer } from "./support/server";
+import { errorCodes, useTestServer, type GraphQLResponse } from "./support/server";
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestServer();
 
 const HOUR = 3600_000;
 const sql = (text: string, params: unknown[] = []) => t.app.database.dataSource.query(text, params);

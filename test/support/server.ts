@@ -115,3 +115,19 @@ export async function startTestServer(
 export function errorCodes(response: GraphQLResponse<unknown>): (string | undefined)[] {
   return (response.body.errors ?? []).map((e) => e.extensions?.code);
 }
+
+/**
+ * One server for the calling test file: started in beforeAll, stopped in
+ * afterAll. The returned object is filled in when beforeAll has run, so use it
+ * inside tests and hooks only.
+ */
+export function useTestServer(env: Record<string, string> = {}): TestServer {
+  const server = {} as TestServer;
+  beforeAll(async () => {
+    Object.assign(server, await startTestServer(env));
+  });
+  afterAll(async () => {
+    await server.stop?.();
+  });
+  return server;
+}

@@ -1,10 +1,10 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
-import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "../shared/pagination";
+import type { Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
 import { TRACKED_FILE_COLUMNS, toTrackedFile, type TrackedFileRow } from "./file.loaders";
-import { preparedQuery } from "../shared/prepared-query";
+import { pageNewestById } from "../shared/prepared-query";
 
 /** The contract's limit per registerFiles call: 10,000 rows are one ~2 MB statement. */
 export const MAX_FILES_PER_CALL = 10_000;
@@ -166,56 +166,25 @@ function isForeignKeyViolation(error: unknown): boolean {
 /** Lists tracked files newest first (by id) with keyset pagination. */
 export async function listFiles(em: EntityManager, props: ListFilesProps): Promise<Page<TrackedFile>> {
   const { first, after, filter } = props;
-  checkPageSize(first);
   const createdAfter = filter?.createdAfter ?? null;
   if (createdAfter !== null && (!(createdAfter instanceof Date) || Number.isNaN(createdAfter.getTime()))) {
     throw new InvalidInputError("filter.createdAfter must be a valid date", "filter.createdAfter");
   }
 
-  // Fixed SQL fragments: each combination of filters and cursor is one prepared statement.
-  const where: string[] = [];
-  const values: unknown[] = [];
-  let shape = "";
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  if (filter?.host != null) {
-    where.push(`f.host = ${param(filter.host)}`);
-    shape += "h";
-  }
-  if (filter?.runDir != null) {
-    where.push(`f.run_dir = ${param(filter.runDir)}`);
-    shape += "r";
-  }
-  if (filter?.fileType != null) {
-    where.push(`f.file_type = ${param(filter.fileType.replace(/^\./, "").toLowerCase())}`);
-    shape += "t";
-  }
-  if (createdAfter !== null) {
-    where.push(`f.created_at > ${param(createdAfter)}`);
-    shape += "c";
-  }
-  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-  const filterValues = [...values];
-  if (after) {
-    const [id] = decodeCursor(after, FILE_ORDER, ["number"]);
-    where.push(`f.id < ${param(id)}`);
-    shape += "a";
-  }
-  const limit = param(first + 1);
-  const rows = (
-    await preparedQuery<TrackedFileRow>(
-      em,
-      `files_${shape}`,
-      `SELECT ${TRACKED_FILE_COLUMNS} FROM tracked_file f ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-        ORDER BY f.id DESC LIMIT ${limit}`,
-      values,
-    )
-  ).map(toTrackedFile);
-  const count = async () => {
-    const [{ n }] = await preparedQuery<{ n: string }>(em, `files_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM tracked_file f ${filterSql}`, filterValues);
-    return Number(n);
-  };
-  return toPage(rows, first, (f) => encodeCursor(FILE_ORDER, [f.id]), count);
+  return pageNewestById(em, {
+    name: "files",
+    from: "tracked_file f",
+    columns: TRACKED_FILE_COLUMNS,
+    idColumn: "f.id",
+    filters: [
+      ["h", "f.host = ?", filter?.host],
+      ["r", "f.run_dir = ?", filter?.runDir],
+      ["t", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
+      ["c", "f.created_at > ?", createdAfter],
+    ],
+    first,
+    after,
+    order: FILE_ORDER,
+    map: toTrackedFile,
+  });
 }

@@ -1,8 +1,8 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
-import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "../shared/pagination";
+import type { Page } from "../shared/pagination";
 import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
-import { preparedQuery } from "../shared/prepared-query";
+import { pageNewestById } from "../shared/prepared-query";
 
 export type { QueueStatus };
 
@@ -242,61 +242,37 @@ export async function getQueueItem(em: EntityManager, id: number): Promise<Queue
 /** Lists queue items newest first (by id) with keyset pagination. */
 export async function listQueue(em: EntityManager, props: ListQueueProps): Promise<Page<QueueItem>> {
   const { first, after, filter } = props;
-  checkPageSize(first);
   if (filter?.status != null && !QUEUE_STATUSES.includes(filter.status)) {
     throw new InvalidInputError(`filter.status must be one of ${QUEUE_STATUSES.join(", ")}`, "filter.status");
   }
 
-  // Fixed SQL fragments: each combination of filters and cursor is one prepared statement.
-  const where: string[] = [];
-  const values: unknown[] = [];
-  let shape = "";
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  for (const [key, column, value] of [
-    ["s", "status", filter?.status],
-    ["o", "owner", filter?.owner],
-    ["t", "run_tag", filter?.runTag],
-    ["h", "host", filter?.host],
-  ] as const) {
-    if (value == null) continue;
-    where.push(`q.${column} = ${param(value)}`);
-    shape += key;
-  }
-  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-  const filterValues = [...values];
-  if (after) {
-    const [id] = decodeCursor(after, QUEUE_ORDER, ["number"]);
-    where.push(`q.id < ${param(id)}`);
-    shape += "a";
-  }
-  const limit = param(first + 1);
-  const rows = (
-    await preparedQuery<QueueItemRow>(
-      em,
-      `queue_${shape}`,
-      `SELECT ${QUEUE_ITEM_COLUMNS} FROM queue_item q ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-        ORDER BY q.id DESC LIMIT ${limit}`,
-      values,
-    )
-  ).map(toQueueItem);
-  const count = async () => {
-    const [{ n }] = await preparedQuery<{ n: string }>(em, `queue_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM queue_item q ${filterSql}`, filterValues);
-    return Number(n);
-  };
-  return toPage(rows, first, (q) => encodeCursor(QUEUE_ORDER, [q.id]), count);
+  return pageNewestById(em, {
+    name: "queue",
+    from: "queue_item q",
+    columns: QUEUE_ITEM_COLUMNS,
+    idColumn: "q.id",
+    filters: [
+      ["s", "q.status = ?", filter?.status],
+      ["o", "q.owner = ?", filter?.owner],
+      ["t", "q.run_tag = ?", filter?.runTag],
+      ["h", "q.host = ?", filter?.host],
+    ],
+    first,
+    after,
+    order: QUEUE_ORDER,
+    map: toQueueItem,
+  });
 }
 
 const QUEUE_ITEM_COLUMNS =
   "q.id, q.created_at, q.time_to_live, q.run_dir, q.owner, q.site, q.host, q.run_tag, q.user_tag, q.status, q.attempts, " +
   "q.started_at, q.finished_at, q.last_error, q.lease_owner, q.lease_expires_at, q.summary";
 
-interface QueueItemRow {
+/** A queue_item row as pg returns it, or as json_agg returns it (timestamps as ISO strings). */
+export interface QueueItemRow {
   id: number;
-  created_at: Date;
-  time_to_live: Date;
+  created_at: Date | string;
+  time_to_live: Date | string;
   run_dir: string;
   owner: string;
   site: string | null;
@@ -305,19 +281,23 @@ interface QueueItemRow {
   user_tag: string;
   status: QueueStatus;
   attempts: number;
-  started_at: Date | null;
-  finished_at: Date | null;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
   last_error: string | null;
   lease_owner: string | null;
-  lease_expires_at: Date | null;
+  lease_expires_at: Date | string | null;
   summary: TestSummary | null;
 }
 
-function toQueueItem(row: QueueItemRow): QueueItem {
+const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+const toDateOrNull = (value: Date | string | null): Date | null => (value === null ? null : toDate(value));
+
+/** Maps a row to the entity without TypeORM's hydration (hot path, and rows from json_agg). */
+export function toQueueItem(row: QueueItemRow): QueueItem {
   const item = new QueueItem();
   item.id = row.id;
-  item.createdAt = row.created_at;
-  item.timeToLive = row.time_to_live;
+  item.createdAt = toDate(row.created_at);
+  item.timeToLive = toDate(row.time_to_live);
   item.runDir = row.run_dir;
   item.owner = row.owner;
   item.site = row.site;
@@ -326,11 +306,11 @@ function toQueueItem(row: QueueItemRow): QueueItem {
   item.userTag = row.user_tag;
   item.status = row.status;
   item.attempts = row.attempts;
-  item.startedAt = row.started_at;
-  item.finishedAt = row.finished_at;
+  item.startedAt = toDateOrNull(row.started_at);
+  item.finishedAt = toDateOrNull(row.finished_at);
   item.lastError = row.last_error;
   item.leaseOwner = row.lease_owner;
-  item.leaseExpiresAt = row.lease_expires_at;
+  item.leaseExpiresAt = toDateOrNull(row.lease_expires_at);
   item.summary = row.summary;
   return item;
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError } from "../shared/errors";
 import type { QueueItem, QueueStatus, TestSummary } from "./queue-item.entity";
+import { toQueueItem, type QueueItemRow } from "./queue.service";
 
 /**
  * Claiming and finishing queue items: the worker's side of the queue.
@@ -39,50 +40,6 @@ export interface ClaimRunsResult {
 /** A claimed item, or anything carrying its fencing token. */
 export type RunClaim = Pick<QueueItem, "id" | "attempts" | "leaseOwner">;
 
-interface QueueItemJson {
-  id: number;
-  created_at: string;
-  time_to_live: string;
-  run_dir: string;
-  owner: string;
-  site: string | null;
-  host: string | null;
-  run_tag: string;
-  user_tag: string;
-  status: QueueStatus;
-  attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-  last_error: string | null;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
-  summary: TestSummary | null;
-}
-
-const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
-
-/** Maps a row (as json_agg returns it) to the entity, without another round trip. */
-function toQueueItem(row: QueueItemJson): QueueItem {
-  return {
-    id: row.id,
-    createdAt: new Date(row.created_at),
-    timeToLive: new Date(row.time_to_live),
-    runDir: row.run_dir,
-    owner: row.owner,
-    site: row.site,
-    host: row.host,
-    runTag: row.run_tag,
-    userTag: row.user_tag,
-    status: row.status,
-    attempts: row.attempts,
-    startedAt: date(row.started_at),
-    finishedAt: date(row.finished_at),
-    lastError: row.last_error,
-    leaseOwner: row.lease_owner,
-    leaseExpiresAt: date(row.lease_expires_at),
-    summary: row.summary,
-  } as QueueItem;
-}
 
 function checkClaimProps(props: ClaimRunsProps): void {
   const { workerId, limit, leaseMs, maxAttempts } = props;
@@ -117,7 +74,7 @@ function checkClaimProps(props: ClaimRunsProps): void {
 export async function claimRuns(em: EntityManager, props: ClaimRunsProps): Promise<ClaimRunsResult> {
   checkClaimProps(props);
   const { workerId, limit, leaseMs, maxAttempts } = props;
-  const rows: { claimed: QueueItemJson[]; expired: string; exhausted: string }[] = await em.query(
+  const rows: { claimed: QueueItemRow[]; expired: string; exhausted: string }[] = await em.query(
     `WITH ttl_passed AS (
        UPDATE queue_item SET status = 'FAILED', finished_at = now(), last_error = $5, lease_expires_at = NULL
        WHERE id IN (
