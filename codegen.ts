@@ -4,7 +4,7 @@ import type { CodegenConfig } from "@graphql-codegen/cli";
  * Typed documents for the project's own GraphQL operations, the way a frontend
  * uses dashql: each `.graphql` operation under test/operations becomes a
  * TypedDocumentNode whose result and variables types come from schema.graphql.
- * `npm run codegen` regenerates; test/codegen.test.ts fails when the output is stale.
+ * `npm run codegen` regenerates.
  *
  * The dashboard's operations (the .graphql files under web/src) get their own target: its
  * documents are strings (documentMode "string"), so the browser bundle sends the

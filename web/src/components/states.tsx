@@ -44,3 +44,13 @@ export function ErrorState({ error, onRetry }: { error: ApiError; onRetry?: () =
     </div>
   );
 }
+
+/** A page for an id that names nothing (deleted, or mistyped in the address bar), with the way back to its list. */
+export function NotFoundPage({ title, message, back }: { title: string; message: string; back: ReactNode }) {
+  return (
+    <section>
+      <h1>{title}</h1>
+      <EmptyState title={message}>{back}</EmptyState>
+    </section>
+  );
+}

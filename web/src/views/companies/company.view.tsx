@@ -1,5 +1,5 @@
 import { useQuery } from "../../api/hooks";
-import { EmptyState, ErrorState, Loading } from "../../components/states";
+import { EmptyState, ErrorState, Loading, NotFoundPage } from "../../components/states";
 import { CompanyDetailDocument } from "../../generated/graphql";
 import { formatDateTime, formatMoney } from "../../format";
 import { Link } from "../../router";
@@ -12,14 +12,7 @@ export function CompanyView({ id }: { id: string }) {
   if (loading || !data) return <Loading label="the company" />;
   const company = data.company;
   if (!company) {
-    return (
-      <section>
-        <h1>Company not found</h1>
-        <EmptyState title={`There is no company with id ${id}.`}>
-          <Link to="/companies">Back to the companies</Link>
-        </EmptyState>
-      </section>
-    );
+    return <NotFoundPage title="Company not found" message={`There is no company with id ${id}.`} back={<Link to="/companies">Back to the companies</Link>} />;
   }
   return (
     <section aria-labelledby="company-title">

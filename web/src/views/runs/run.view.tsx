@@ -1,6 +1,6 @@
 import { useQuery, useMutation } from "../../api/hooks";
 import { canWrite, useSession } from "../../auth/session";
-import { EmptyState, ErrorState, Loading } from "../../components/states";
+import { EmptyState, ErrorState, Loading, NotFoundPage } from "../../components/states";
 import { CancelRunDocument, RunDetailDocument } from "../../generated/graphql";
 import { formatBytes, formatDateTime } from "../../format";
 import { Link } from "../../router";
@@ -20,14 +20,7 @@ export function RunView({ id }: { id: string }) {
   if (loading || !data) return <Loading label="the run" />;
   const run = data.queueItem;
   if (!run) {
-    return (
-      <section>
-        <h1>Run not found</h1>
-        <EmptyState title={`There is no run with id ${id}.`}>
-          <Link to="/runs">Back to the runs</Link>
-        </EmptyState>
-      </section>
-    );
+    return <NotFoundPage title="Run not found" message={`There is no run with id ${id}.`} back={<Link to="/runs">Back to the runs</Link>} />;
   }
   return (
     <section aria-labelledby="run-title">
