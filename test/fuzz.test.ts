@@ -15,7 +15,7 @@ import {
   type GraphQLObjectType,
 } from "graphql";
 import { ROOT } from "./support/paths";
-import { startTestServer, type TestServer } from "./support/server";
+import { useTestServer } from "./support/server";
 
 /**
  * Property-based bad input: GraphQL documents and variables generated from the
@@ -32,13 +32,7 @@ const schema = buildSchema(readFileSync(path.join(ROOT, "schema.graphql"), "utf8
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const t = useTestServer();
 
 /** A generated value: JSON, plus enum literals that print bare in a document. */
 type Value = null | boolean | number | string | Value[] | { [k: string]: Value } | EnumLiteral;

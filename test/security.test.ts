@@ -1,6 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { createApiKey } from "../src/domain/api-key/api-key.service";
 import { generateToken } from "../src/domain/api-key/api-key.token";
 import { ApiKeyAuthenticator } from "../src/domain/api-key/authenticator";
@@ -10,7 +8,8 @@ import { createLogger } from "../src/config/logger";
 import { createUser } from "../src/domain/user/user.service";
 import type { Role } from "../src/domain/user/user.entity";
 import { CreateApiKeyDocument, MeDocument, RevokeApiKeyDocument } from "./generated/graphql";
-import { CLI, ROOT, runCli } from "./support/paths";
+import { runCli } from "./support/paths";
+import { startServerProcess, stopAllProcesses, type ServerProcess } from "./support/processes";
 import { errorCodes, startTestServer, type TestServer } from "./support/server";
 
 /**
@@ -308,42 +307,15 @@ describe("without a listener", () => {
 });
 
 describe("a `dashql serve` process", () => {
-  let child: ChildProcessWithoutNullStreams | undefined;
-  let stderr = "";
+  let server: ServerProcess;
   let url = "";
   const adminToken = `adm-${randomBytes(24).toString("base64url")}`;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [CLI, "serve"], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: "test",
-        LOG_LEVEL: "debug",
-        DATABASE_URL: a.db.url,
-        PORT: "0",
-        HOST: "127.0.0.1",
-        ADMIN_TOKEN: adminToken,
-        AUTH_FLUSH_INTERVAL_MS: "3600000",
-      },
-    });
-    child.stderr.on("data", (d) => (stderr += d));
-    let stdout = "";
-    url = await new Promise<string>((resolve, reject) => {
-      child!.stdout.on("data", (d) => {
-        stdout += d;
-        const match = /GraphiQL at (http:\/\/\S+\/graphql)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child!.once("exit", (code) => reject(new Error(`dashql serve exited with ${code}:\n${stderr}`)));
-    });
+    server = await startServerProcess(a.db.url, { LOG_LEVEL: "debug", ADMIN_TOKEN: adminToken, AUTH_FLUSH_INTERVAL_MS: "3600000" });
+    url = server.url;
   });
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    }
-  });
+  afterAll(stopAllProcesses);
 
   const post = async (token: string | undefined, query: string, variables?: unknown, body?: string) => {
     const res = await fetch(url, {
@@ -377,9 +349,8 @@ describe("a `dashql serve` process", () => {
     expect((await post(token, "{ me { username } }")).status).toBe(401);
     expect((await post(adminToken, "{ users { id } }")).status).toBe(200);
 
-    child!.kill("SIGTERM");
-    const [code] = await once(child!, "exit");
-    expect(code).toBe(0);
+    expect((await server.stop()).code).toBe(0);
+    const stderr = server.stderr();
     // Debug lines were written (so the check below is not vacuous).
     expect(stderr).toMatch(/"level":20/);
     for (const secret of [adminToken, token, token.slice(3), ...Object.values(a.tokens)]) {

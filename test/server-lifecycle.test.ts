@@ -1,14 +1,13 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { freePort } from "../src/db/embedded";
 import { CompaniesDocument, CompaniesWithFinancesDocument, MeDocument } from "./generated/graphql";
 import { createTestDatabase, type TestDatabase } from "./support/database";
-import { CLI, ROOT, runCli } from "./support/paths";
+import { runCli } from "./support/paths";
+import { graphql, processesUsing, startServerProcess, stopAllProcesses, waitFor, type ServerProcess } from "./support/processes";
 
 /**
  * `dashql serve` as an operator runs it: a real child process, configured only
@@ -22,93 +21,22 @@ function tempDir(): string {
   return dir;
 }
 
-const running = new Set<ChildProcessWithoutNullStreams>();
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  port: number;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The environment of a child, without anything that would point it at the test cluster by accident. */
-function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["DATABASE_URL", "DATA_DIR", "ADMIN_TOKEN", "PORT", "HOST", "LOG_LEVEL", "NODE_ENV"]) delete base[name];
-  return { ...base, NODE_ENV: "test", LOG_LEVEL: "warn", HOST: "127.0.0.1", ...env };
-}
-
-/** Starts `dashql serve` on a free port and resolves once it prints that it is ready. */
-async function serve(env: Record<string, string | undefined>): Promise<Served> {
+/** `dashql serve` (startServerProcess) on a free port picked here, with no DATABASE_URL, DATA_DIR or ADMIN_TOKEN unless `env` gives one. */
+async function serve(env: Record<string, string | undefined>): Promise<ServerProcess & { port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, "serve"], { cwd: ROOT, env: childEnv({ PORT: String(port), ...env }) });
-  running.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  const ready = new Promise<void>((resolve) => {
-    const check = () => {
-      if (stdout.includes("dashql is ready")) {
-        child.stdout.off("data", check);
-        resolve();
-      }
-    };
-    child.stdout.on("data", check);
-  });
-  const outcome = await Promise.race([
-    ready.then(() => "ready" as const),
-    exited.then((code) => `exited with ${code}` as const),
-    new Promise<string>((resolve) => setTimeout(() => resolve("timed out"), 45_000).unref()),
-  ]);
-  if (outcome !== "ready") {
-    child.kill("SIGKILL");
-    throw new Error(`dashql serve did not start (${outcome})\nstdout:\n${stdout}\nstderr:\n${stderr}`);
-  }
-  return { child, port, url: `http://127.0.0.1:${port}/graphql`, stdout: () => stdout, stderr: () => stderr, exited };
+  const scrubbed = Object.fromEntries(["DATABASE_URL", "DATA_DIR", "ADMIN_TOKEN"].map((name) => [name, undefined]));
+  return Object.assign(await startServerProcess(undefined, { ...scrubbed, PORT: String(port), ...env }), { port });
 }
 
 /** SIGTERM, then the exit code (SIGKILL after 20 s so a hang fails the test instead of the run). */
-async function terminate(served: Served): Promise<number | null> {
-  served.child.kill("SIGTERM");
-  const timer = setTimeout(() => served.child.kill("SIGKILL"), 20_000);
-  const code = await served.exited;
-  clearTimeout(timer);
-  return code;
-}
-
-interface GraphQLBody<T> {
-  data?: T;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-/** Sends a typed document (from test/generated) to a served process, as a client would. */
-async function post<TResult, TVars>(
-  url: string,
-  document: TypedDocumentNode<TResult, TVars>,
-  token?: string,
-  variables?: TVars,
-): Promise<{ status: number; body: GraphQLBody<TResult> }> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query: print(document), variables }),
-  });
-  return { status: res.status, body: (await res.json()) as GraphQLBody<TResult> };
+async function terminate(served: ServerProcess): Promise<number | null> {
+  return (await served.stop(20_000)).code;
 }
 
 const ME = print(MeDocument);
 
 afterAll(async () => {
-  for (const child of running) child.kill("SIGKILL");
+  await stopAllProcesses();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -117,7 +45,7 @@ describe("configuration errors", () => {
     ["PORT", "abc"],
     ["LOG_LEVEL", "loud"],
   ])("%s=%s stops start-up with one line naming the variable", async (name, value) => {
-    const result = await runCli(["serve"], { env: childEnv({ [name]: value, DATA_DIR: tempDir() }), timeoutMs: 20_000 });
+    const result = await runCli(["serve"], { env: { HOST: "127.0.0.1", [name]: value, DATA_DIR: tempDir() }, timeoutMs: 20_000 });
     expect(result.code).not.toBe(0);
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
@@ -141,7 +69,7 @@ describe("with DATABASE_URL", () => {
   it("ADMIN_TOKEN is an ADMIN key, and a second start with the same token still works", async () => {
     for (let start = 1; start <= 2; start++) {
       const served = await serve({ DATABASE_URL: db.url, DATA_DIR: tempDir(), ADMIN_TOKEN: adminToken });
-      const res = await post(served.url, MeDocument, adminToken);
+      const res = await graphql(served.url, MeDocument, undefined, adminToken);
       expect({ start, status: res.status, errors: res.body.errors }).toEqual({ start, status: 200, errors: undefined });
       expect(res.body.data!.me.role).toBe("ADMIN");
       expect(await terminate(served)).toBe(0);
@@ -174,16 +102,16 @@ describe("with DATABASE_URL", () => {
           "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
             `Authorization: Bearer ${adminToken}\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
         );
-        await waitFor(() => received.includes("100 Continue"), "100 Continue");
+        await waitFor("100 Continue", async () => received.includes("100 Continue"));
         socket.write(body.subarray(0, half));
         return { socket, closed, received: () => received };
       }),
     );
 
     served.child.kill("SIGTERM");
-    await waitFor(() => served.stderr().includes("shutting down"), "the shutdown log line");
+    await waitFor("the shutdown log line", async () => served.stderr().includes("shutting down"));
     // http-server.ts closes the listening socket first: a new client is refused, not queued.
-    await waitFor(async () => (await connectOutcome(served.port)) === "refused", "new connections to be refused");
+    await waitFor("new connections to be refused", async () => (await connectOutcome(served.port)) === "refused");
     expect(served.child.exitCode).toBeNull(); // still waiting for the two requests
 
     // write, not end: node:http drops the response of a client that half-closes its socket.
@@ -196,8 +124,9 @@ describe("with DATABASE_URL", () => {
       const json = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
       expect(json).toEqual({ data: { me: expect.objectContaining({ role: "ADMIN" }) } });
     }
+    // SIGTERM was sent above: wait for the exit without sending a second one.
     const timer = setTimeout(() => served.child.kill("SIGKILL"), 20_000);
-    expect(await served.exited).toBe(0);
+    expect((await served.exited).code).toBe(0);
     clearTimeout(timer);
   });
 
@@ -208,16 +137,16 @@ describe("with DATABASE_URL", () => {
     for (let start = 1; start <= 2; start++) {
       const served = await serve({ NODE_ENV: "development", DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: "warn" });
       // The key lines follow the ready line, possibly in a later chunk of output.
-      await waitFor(() => /Authorization: Bearer \S+\n/.test(served.stdout()), "the demo key on stdout");
+      await waitFor("the demo key on stdout", async () => /Authorization: Bearer \S+\n/.test(served.stdout()));
       const key = /Authorization: Bearer (\S+)\n/.exec(served.stdout())?.[1];
       expect(served.stdout()).toContain(`GraphiQL at http://127.0.0.1:${served.port}/graphql`);
       keys.push(key!);
 
-      const me = await post(served.url, MeDocument, key);
+      const me = await graphql(served.url, MeDocument, undefined, key ?? null);
       expect(me.body.errors).toBeUndefined();
       expect(me.body.data!.me.role).toBe("ADMIN");
 
-      const listed = await post(served.url, CompaniesDocument, key, { orderBy: "NAME_ASC" });
+      const listed = await graphql(served.url, CompaniesDocument, { orderBy: "NAME_ASC" }, key ?? null);
       expect(listed.body.errors).toBeUndefined();
       expect({ start, companies: listed.body.data!.companies.nodes.map(({ name, ceo, businessType }) => ({ name, ceo, businessType })) }).toEqual({
         start,
@@ -226,7 +155,7 @@ describe("with DATABASE_URL", () => {
           { name: "WayneCorp", ceo: "Bruce Wayne", businessType: "Multinational Conglomerate" },
         ],
       });
-      const withFinances = await post(served.url, CompaniesWithFinancesDocument, key, { first: 10 });
+      const withFinances = await graphql(served.url, CompaniesWithFinancesDocument, { first: 10 }, key ?? null);
       expect(withFinances.body.errors).toBeUndefined();
       for (const company of withFinances.body.data!.companies.nodes) {
         expect({ name: company.name, years: company.finances.map((f) => f.year) }).toEqual({ name: company.name, years: [2023, 2022, 2021] });
@@ -244,31 +173,14 @@ describe("embedded PostgreSQL", () => {
     const dataDir = tempDir();
     const adminToken = "embedded-admin-token-0123456789abcdef";
     const served = await serve({ DATABASE_URL: undefined, DATA_DIR: dataDir, ADMIN_TOKEN: adminToken });
-    expect(postgresFor(dataDir)).not.toEqual([]);
-    const res = await post(served.url, MeDocument, adminToken);
+    expect(processesUsing(dataDir)).not.toEqual([]);
+    const res = await graphql(served.url, MeDocument, undefined, adminToken);
     expect(res.status).toBe(200);
     expect(res.body.data!.me.role).toBe("ADMIN");
     expect(await terminate(served)).toBe(0);
-    expect(postgresFor(dataDir)).toEqual([]);
+    expect(processesUsing(dataDir)).toEqual([]);
   });
 });
-
-/** Pids of processes whose command line names `dataDir` (the embedded cluster's postgres). */
-function postgresFor(dataDir: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-f", dataDir], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function connectOutcome(port: number): Promise<"refused" | "accepted"> {
   return new Promise((resolve) => {

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -11,8 +9,9 @@ import { enqueueRuns } from "../src/domain/queue/queue.service";
 import { claimRuns, completeRun, failRun, releaseRun, renewLease, TTL_PASSED_ERROR } from "../src/domain/queue/queue.worker";
 import { ProcessedRunDocument } from "./generated/graphql";
 import { createTestDatabase, type TestDatabase } from "./support/database";
-import { CLI, ROOT, runCli, type CliResult } from "./support/paths";
-import { startTestServer, type TestServer } from "./support/server";
+import { runCli, type CliResult } from "./support/paths";
+import { startWorkerProcess, stopAllProcesses, waitFor, type ChildHandle } from "./support/processes";
+import { useTestServer } from "./support/server";
 
 const PASSING = `<testsuite name="ok" tests="2" failures="0" errors="0" skipped="0" time="0.5"><testcase name="a"/><testcase name="b"/></testsuite>`;
 const FAILING = `<testsuite name="bad" tests="3" failures="2" errors="0" time="1.25"><testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"><failure/></testcase></testsuite>`;
@@ -61,33 +60,10 @@ function writeSchedule(runs: Record<string, unknown>[]): string {
   return file;
 }
 
-/** A long-running `dashql` child process (runCli waits for the exit; these are signalled first). */
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  const done = once(child, "close").then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    return done;
-  });
-  return { child, done };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** `dashql work <args>` as a long-running child process (these are signalled; runCli waits for the exit), killed after the test. */
+function startWorker(db: TestDatabase, args: string[], env: Record<string, string> = {}): ChildHandle {
+  cleanups.push(stopAllProcesses);
+  return startWorkerProcess(db.url, args, env);
 }
 
 interface ItemRow {
@@ -103,13 +79,7 @@ interface ItemRow {
 const items = async (pg: Client): Promise<ItemRow[]> => (await pg.query<ItemRow>(`SELECT * FROM queue_item ORDER BY id`)).rows;
 
 describe("enqueue, then work --once", () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = useTestServer();
 
   it("leaves every run SUCCEEDED with its summary and files, visible through GraphQL", async () => {
     const runs = {
@@ -272,13 +242,13 @@ describe("several workers", () => {
     await cli(["enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }])]);
 
     // A 10 s lease: long enough for the "too early" worker below to start and find nothing to claim.
-    const doomed = startCli(["--database-url", db.url, "work", "--once", "--lease", "10s"], { WORKER_DELAY_MS: "60000" });
+    const doomed = startWorker(db, ["--once", "--lease", "10s"], { WORKER_DELAY_MS: "60000" });
     const held = await waitFor("the first worker to claim the run", async () => {
       const [row] = await items(pg);
       return row.status === "RUNNING" && row;
     });
     doomed.child.kill("SIGKILL");
-    expect((await doomed.done).code).toBeNull();
+    expect((await doomed.exited).code).toBeNull();
 
     // Until the lease runs out the run belongs to the dead worker: nobody else may take it.
     const early = await cli(["work", "--once", "--lease", "2s"]);
@@ -299,12 +269,11 @@ describe("several workers", () => {
     const { db, pg } = await freshDatabase();
     const dir = makeRun("terminated", { "TEST-ok.xml": PASSING });
     await runCli(["--database-url", db.url, "enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }])]);
-    const worker = startCli(["--database-url", db.url, "work", "--poll", "1s"], { WORKER_DELAY_MS: "60000" });
+    const worker = startWorker(db, ["--poll", "1s"], { WORKER_DELAY_MS: "60000" });
     await waitFor("the worker to claim the run", async () => (await items(pg))[0].status === "RUNNING");
     worker.child.kill("SIGTERM");
-    const result = await worker.done;
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^processed 0 runs \(0 succeeded, 0 failed, 1 released\)/m);
+    expect((await worker.exited).code).toBe(0);
+    expect(worker.stdout()).toMatch(/^processed 0 runs \(0 succeeded, 0 failed, 1 released\)/m);
     expect(await items(pg)).toEqual([expect.objectContaining({ status: "QUEUED", attempts: 0, lease_owner: null, lease_expires_at: null })]);
   });
 });

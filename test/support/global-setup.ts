@@ -1,11 +1,6 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { Client } from "pg";
-import { ROOT, TEMPLATE_DB, runCli } from "./paths";
+import { TEMPLATE_DB, runCli } from "./paths";
+import { startPrivatePostgres, type PrivatePostgres } from "./processes";
 
 /**
  * Starts one real PostgreSQL for the whole run (embedded, unless
@@ -16,20 +11,9 @@ import { ROOT, TEMPLATE_DB, runCli } from "./paths";
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "dashql-test-pg-"));
-    const child = spawn(process.execPath, [path.join(ROOT, "dist/db/embedded-supervisor.js"), dataDir], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    const lines = createInterface({ input: child.stdout! });
-    const first = await Promise.race([
-      once(lines, "line").then(([line]) => String(line)),
-      once(child, "exit").then(([code]) => {
-        throw new Error(`embedded PostgreSQL for tests exited with ${code}`);
-      }),
-    ]);
-    adminUrl = (JSON.parse(first) as { url: string }).url;
-    (globalThis as { __pgSupervisor?: typeof child }).__pgSupervisor = child;
-    (globalThis as { __pgDataDir?: string }).__pgDataDir = dataDir;
+    const postgres = await startPrivatePostgres();
+    (globalThis as { __testPostgres?: PrivatePostgres }).__testPostgres = postgres;
+    adminUrl = postgres.url;
   }
   process.env.DASHQL_TEST_ADMIN_URL = adminUrl;
 

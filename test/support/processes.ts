@@ -6,7 +6,7 @@
  * Every process started here is registered; `stopAllProcesses()` (call it in
  * afterAll) kills whatever a failed test left running.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -114,6 +114,15 @@ export async function stopAllProcesses(): Promise<void> {
   );
 }
 
+/** PIDs of processes whose command line names `dataDir` (an embedded PostgreSQL runs with -D <dataDir>/pg), other than this one. */
+export function processesUsing(dataDir: string): number[] {
+  const result = spawnSync("pgrep", ["-f", dataDir], { encoding: "utf8" });
+  return result.stdout
+    .split("\n")
+    .map((line) => Number(line.trim()))
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+}
+
 export interface PrivatePostgres {
   /** URL of the `postgres` database; the same before and after a restart. */
   readonly url: string;
@@ -178,9 +187,11 @@ export interface ServerProcess extends ChildHandle {
 
 /**
  * `dashql serve` on a free port against `databaseUrl`, NODE_ENV=test, with
- * ADMIN_TOKEN set; resolves once it prints that it is ready.
+ * ADMIN_TOKEN set; resolves once it prints that it is ready. `env` overrides
+ * any of these; an undefined value leaves the variable unset (no DATABASE_URL:
+ * the server starts its embedded PostgreSQL in DATA_DIR).
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(databaseUrl: string | undefined, env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, "serve"], {
     cwd: ROOT,
     env: {

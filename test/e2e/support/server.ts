@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { CLI, ROOT } from "../../support/paths";
+import { processesUsing } from "../../support/processes";
 
 /** Screenshots and the server's log of the e2e run (test/artifacts/ is git-ignored). */
 export const ARTIFACTS = path.join(ROOT, "test/artifacts/e2e");
@@ -78,15 +79,6 @@ export async function startServer(): Promise<E2EServer> {
     await stopServer({ child, dataDir }).catch(() => undefined);
     throw error;
   }
-}
-
-/** PIDs of processes whose command line names `dataDir` (the embedded PostgreSQL runs with -D <dataDir>/pg). */
-export function processesUsing(dataDir: string): number[] {
-  const result = spawnSync("pgrep", ["-f", dataDir], { encoding: "utf8" });
-  return result.stdout
-    .split("\n")
-    .map((line) => Number(line.trim()))
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
 }
 
 /**
