@@ -16,6 +16,8 @@ class TcpRelay {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private down = false;
+  /** Accepts connections and never answers: a database that hangs rather than refuses. */
+  private hanging = false;
   port = 0;
 
   constructor(
@@ -28,6 +30,12 @@ class TcpRelay {
       if (this.down) {
         client.on("error", () => undefined);
         client.destroy();
+        return;
+      }
+      if (this.hanging) {
+        this.sockets.add(client);
+        client.on("close", () => this.sockets.delete(client));
+        client.on("error", () => undefined);
         return;
       }
       const upstream = net.connect(this.targetPort, this.targetHost);
@@ -48,6 +56,15 @@ class TcpRelay {
   /** The database "comes back". */
   async open(): Promise<void> {
     this.down = false;
+    this.hanging = false;
+  }
+
+  /** The database "hangs": every connection is cut and new ones are accepted but never answered. */
+  async hang(): Promise<void> {
+    this.hanging = true;
+    for (const socket of this.sockets) socket.destroy();
+    // Let the pool see its cut connections and drop them, so the next query opens a new (hanging) one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
 
   /** The database "goes away": every connection is cut and new ones are dropped. */
@@ -134,6 +151,28 @@ describe("health endpoints", () => {
     const res = await t.raw("{ me { username } }", {}, { role: "READER" });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.me.username).toBe("test-reader");
+  });
+
+  it("waits DB_CONNECT_TIMEOUT_MS once, not twice, to authenticate an unseen key while the database hangs", async () => {
+    await relay.hang();
+    try {
+      const started = performance.now();
+      const res = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer dq_${"C".repeat(43)}` },
+        body: JSON.stringify({ query: "{ me { id } }" }),
+      });
+      const ms = performance.now() - started;
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual([
+        "SERVICE_UNAVAILABLE",
+      ]);
+      // One wait of 1000 ms for a connection; a second authentication attempt (the lean path's, then Apollo's) took 2000.
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      await relay.open();
+    }
   });
 
   it("answers a query whose key is known with SERVICE_UNAVAILABLE while the database is unreachable", async () => {

@@ -125,11 +125,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     }
   };
 
+  const contextDeps = { dataSource, authenticator, logger };
+
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => {
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
     let body: unknown = undefined;
     if (req.method === "POST") {
       const raw = await readBody(req, config.maxBodyBytes);
@@ -144,7 +142,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       }
     }
     const scope = { statements: 0, requestId };
-    const createContext = () => contextFromAuthorization({ dataSource, authenticator, logger }, req.headers.authorization, requestId);
+    // Built at most once per request, lean path or Apollo: when the lean path could not build it (a bad key, the
+    // database down), Apollo answers the same failure instead of authenticating again and waiting out the pool again.
+    let context: Promise<GraphQLContext> | undefined;
+    const createContext = () => (context ??= contextFromAuthorization(contextDeps, req.headers.authorization, requestId));
     if (req.method === "POST") {
       const text = await withRequestScope(scope, () => lean.tryExecute(body, req.headers.accept, createContext));
       if (text !== undefined) {
@@ -161,16 +162,16 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       }
       scope.statements = 0; // Apollo answers it (again): count only its statements
     }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
     const response = await withRequestScope(scope, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
         context: async () => {
           try {
-            return await contextFromAuthorization(
-              { dataSource, authenticator, logger },
-              req.headers.authorization,
-              requestId,
-            );
+            return await createContext();
           } catch (error) {
             // Apollo turns a non-GraphQLError thrown here into a 500 "Context creation failed".
             if (error instanceof DomainError) {

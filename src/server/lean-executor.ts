@@ -130,7 +130,8 @@ export function createLeanExecutor(schema: GraphQLSchema, errorFormatting: LeanE
       if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) return undefined;
       const vars = (variables ?? {}) as Record<string, unknown>;
 
-      const prepared = documents.has(query) ? documents.get(query)! : prepare(query);
+      const cached = documents.get(query);
+      const prepared = cached === undefined ? prepare(query) : cached;
       if (!prepared) return undefined;
       const opKey = operationName ?? "";
       let op = prepared.operations.get(opKey);
