@@ -320,6 +320,9 @@ describe("enqueue", () => {
     expect(lines(soon.stderr)[0]).toMatch(/--ttl <duration>.*"soon" is not a duration/);
     expect(expectOneLineFailure(noDir)).toMatch(/no-dir\.json: \[1\]\.RUN_DIR: is missing/);
     expect(expectOneLineFailure(relative)).toMatch(/\[0\]\.RUN_DIR: must be an absolute path/);
+    // A value refused by enqueueRuns itself is named in the file's terms: "runs[0].owner" reads "[0].OWNER".
+    const badOwner = await fresh.cli(["enqueue", "--schedule-file", writeJson("bad-owner.json", [{ RUN_DIR: "/runs/never", OWNER: 42 }])]);
+    expect(expectOneLineFailure(badOwner)).toMatch(/bad-owner\.json: \[0\]\.OWNER must be a string$/);
     expect(await fresh.scalar(`SELECT count(*) FROM queue_item`)).toBe(before);
   });
 });

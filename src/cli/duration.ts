@@ -12,7 +12,6 @@ export function parseDuration(text: string): number {
   const input = text.trim();
   let total = 0;
   let index = 0;
-  PART.lastIndex = 0;
   while (index < input.length) {
     PART.lastIndex = index;
     const match = PART.exec(input);

@@ -25,11 +25,24 @@ async function readStdin(): Promise<string> {
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** A usage error pointing at a place in an input file: "FILE: WHERE: REASON". */
+export function fileError(file: string, where: string, reason: string): CliError {
+  return new CliError(`${file}: ${where}: ${reason}`, EXIT.usage);
+}
+
 /** Refuses keys outside `allowed`: a misspelt key would otherwise drop its value silently. */
 export function checkKeys(record: Record<string, unknown>, allowed: readonly string[], where: string, file: string): void {
   for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) {
-      throw new CliError(`${file}: ${where ? `${where}.` : ""}${key}: unknown key (expected ${allowed.join(", ")})`, EXIT.usage);
-    }
+    if (!allowed.includes(key)) throw fileError(file, `${where ? `${where}.` : ""}${key}`, `unknown key (expected ${allowed.join(", ")})`);
   }
+}
+
+/**
+ * Rewrites the domain's paths in a message into the input file's terms, wherever they
+ * appear: with list "companies" -> "DATA" and fields {finances: "FINANCE", year: "YEAR"},
+ * "companies[3].finances[0].year" becomes "DATA[3].FINANCE[0].YEAR".
+ */
+export function renamePaths(text: string, list: string, fileList: string, fields: Readonly<Record<string, string>>): string {
+  const path = new RegExp(`${list}(\\[\\d+\\](?:\\.[A-Za-z0-9]+(?:\\[\\d+\\])?)*)`, "g");
+  return text.replace(path, (_whole, rest: string) => fileList + rest.replace(/\.([A-Za-z0-9]+)/g, (_m, field: string) => `.${fields[field] ?? field}`));
 }

@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { DEFAULT_TTL_MS, enqueueRuns, type EnqueueRunProps } from "../../domain/queue/queue.service";
 import { InvalidInputError } from "../../domain/shared/errors";
 import { durationOption, formatDuration } from "../duration";
-import { checkKeys, isRecord, readJsonFile } from "../json-file";
+import { checkKeys, fileError, isRecord, readJsonFile, renamePaths } from "../json-file";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
 const SCHEDULE_KEYS = ["RUN_DIR", "OWNER", "SITE", "HOST_MACHINE", "run_tag", "user_tag"] as const;
@@ -18,14 +18,11 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 /** "runs[2].owner" -> "[2].OWNER", wherever such a path appears in a message. */
-const toFilePath = (text: string) =>
-  text.replace(/runs\[(\d+)\](?:\.([A-Za-z]+))?/g, (_m, i: string, field?: string) =>
-    field ? `[${i}].${FIELD_NAMES[field] ?? field}` : `[${i}]`,
-  );
+const toFilePath = (text: string) => renamePaths(text, "runs", "", FIELD_NAMES);
 
 /** The schedule file: a JSON list of {RUN_DIR, OWNER, SITE, HOST_MACHINE, run_tag, user_tag}; values are checked by enqueueRuns. */
 export function readScheduleFile(json: unknown, file: string, timeToLive: Date): EnqueueRunProps[] {
-  const bad = (where: string, reason: string) => new CliError(`${file}: ${where}: ${reason}`, EXIT.usage);
+  const bad = (where: string, reason: string) => fileError(file, where, reason);
   if (!Array.isArray(json)) throw bad("top level", "must be a list of runs [{RUN_DIR, OWNER, ...}]");
   return json.map((entry: unknown, i) => {
     const where = `[${i}]`;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { importCompanies, type CreateCompanyProps } from "../../domain/company/company.service";
 import { InvalidInputError } from "../../domain/shared/errors";
-import { checkKeys, isRecord, readJsonFile } from "../json-file";
+import { checkKeys, fileError, isRecord, readJsonFile, renamePaths } from "../json-file";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
 const RECORD_KEYS = ["COMPANY", "COMPANY_CEO", "BUSINESS_TYPE", "FINANCE"] as const;
@@ -21,11 +21,7 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 /** "companies[3].finances[0].year" -> "DATA[3].FINANCE[0].YEAR", wherever such a path appears in a message. */
-export function toFilePath(text: string): string {
-  return text.replace(/companies(\[\d+\](?:\.[A-Za-z0-9]+(?:\[\d+\])?)*)/g, (_whole, rest: string) =>
-    `DATA${rest.replace(/\.([A-Za-z0-9]+)/g, (_m, field: string) => `.${FIELD_NAMES[field] ?? field}`)}`,
-  );
-}
+const toFilePath = (text: string) => renamePaths(text, "companies", "DATA", FIELD_NAMES);
 
 /**
  * The import file: {"DATA": [{COMPANY, COMPANY_CEO, BUSINESS_TYPE, FINANCE: [{YEAR, Q1_EARNINGS..Q4_EARNINGS}]}]}.
@@ -33,7 +29,7 @@ export function toFilePath(text: string): string {
  * importCompanies, whose messages are translated back to the file's terms.
  */
 export function readImportFile(json: unknown, file: string): CreateCompanyProps[] {
-  const bad = (where: string, reason: string) => new CliError(`${file}: ${where}: ${reason}`, EXIT.usage);
+  const bad = (where: string, reason: string) => fileError(file, where, reason);
   if (!isRecord(json)) throw bad("top level", `must be an object {"DATA": [...]}`);
   checkKeys(json, ["DATA"], "", file);
   if (!Array.isArray(json.DATA)) throw bad("DATA", "must be a list of companies");
