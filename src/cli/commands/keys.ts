@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { ApiKey } from "../../domain/api-key/api-key.entity";
 import { createApiKey, revokeApiKey } from "../../domain/api-key/api-key.service";
 import { NotFoundError } from "../../domain/shared/errors";
-import { User } from "../../domain/user/user.entity";
 import { findUserByName } from "../../domain/user/user.service";
 import { integerOption } from "../duration";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
@@ -40,9 +39,9 @@ export function registerKeys(program: Command): void {
         runtime,
         async (db) => {
           const em = db.dataSource.manager;
-          const found = await em.findOneBy(ApiKey, { id });
-          const owner = found && (await em.findOneBy(User, { id: found.userId }));
-          if (!found || !owner) throw new NotFoundError("API key", id);
+          // The operator at the console acts as the key's owner, as for `keys create`.
+          const owner = (await em.findOne(ApiKey, { where: { id }, relations: { user: true } }))?.user;
+          if (!owner) throw new NotFoundError("API key", id);
           return revokeApiKey(em, owner, id);
         },
         { poolSize: 2 },
