@@ -261,6 +261,24 @@ describe("other paths", () => {
     expect(body.errors.map((e) => e.extensions.code)).toEqual(["NOT_FOUND"]);
   });
 
+  it.each([
+    ["application/graphql-response+json, application/json", /^application\/graphql-response\+json/],
+    ["application/graphql-response+json", /^application\/graphql-response\+json/],
+    ["application/json", /^application\/json/],
+  ])("answers a query sent with Accept: %s in the type the client prefers", async (accept, type) => {
+    for (const query of ["{ me { username } }", '{ company(id: "abc") { id } }', "{ me { nope } }"]) {
+      const res = await fetch(t.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept, authorization: `Bearer ${t.tokens.READER}` },
+        body: JSON.stringify({ query }),
+      });
+      expect({ query, type: res.headers.get("content-type") }).toEqual({ query, type: expect.stringMatching(type) });
+      const body = (await res.json()) as { data?: unknown; errors?: unknown[] };
+      if (query.includes("username")) expect(body).toEqual({ data: { me: { username: "test-reader" } } });
+      else expect(body.errors?.length ?? 0).toBeGreaterThan(0);
+    }
+  });
+
   it("tags GraphQL responses with a request id, keeping the client's own", async () => {
     const generated = await t.raw("{ me { id } }");
     expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);

@@ -147,10 +147,11 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     let context: Promise<GraphQLContext> | undefined;
     const createContext = () => (context ??= contextFromAuthorization(contextDeps, req.headers.authorization, requestId));
     if (req.method === "POST") {
-      const text = await withRequestScope(scope, () => lean.tryExecute(body, req.headers.accept, createContext));
-      if (text !== undefined) {
+      const answer = await withRequestScope(scope, () => lean.tryExecute(body, req.headers.accept, createContext));
+      if (answer !== undefined) {
+        const { text, contentType } = answer;
         const headers: Record<string, string | number> = {
-          "content-type": "application/json; charset=utf-8",
+          "content-type": contentType,
           "content-length": Buffer.byteLength(text),
           "cache-control": "no-store",
           "x-request-id": requestId,

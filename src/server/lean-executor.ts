@@ -42,8 +42,29 @@ export interface LeanExecutor {
    * Runs `body` if it is a plain query; `undefined` means "let Apollo answer".
    * `context` is only called once the request qualifies.
    */
-  tryExecute(body: unknown, accept: string | undefined, context: () => Promise<unknown>): Promise<string | undefined>;
+  tryExecute(body: unknown, accept: string | undefined, context: () => Promise<unknown>): Promise<LeanAnswer | undefined>;
 }
+
+export interface LeanAnswer {
+  text: string;
+  contentType: string;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8";
+/**
+ * The Accept headers answered here, with the content type Apollo would choose for
+ * them (its negotiator prefers the first listed type). The dashboard sends the
+ * GraphQL-over-HTTP form; anything else (q-values, other types) goes to Apollo.
+ */
+const ACCEPTED: ReadonlyMap<string, string> = new Map([
+  ["", JSON_TYPE],
+  ["*/*", JSON_TYPE],
+  ["application/json", JSON_TYPE],
+  ["application/graphql-response+json", GRAPHQL_RESPONSE_TYPE],
+  ["application/graphql-response+json, application/json", GRAPHQL_RESPONSE_TYPE],
+  ["application/json, application/graphql-response+json", JSON_TYPE],
+]);
 
 interface Prepared {
   document: DocumentNode;
@@ -122,7 +143,8 @@ export function createLeanExecutor(schema: GraphQLSchema, errorFormatting: LeanE
 
   return {
     async tryExecute(body, accept, context) {
-      if (accept !== undefined && accept !== "" && accept !== "*/*" && accept !== "application/json") return undefined;
+      const contentType = ACCEPTED.get(accept ?? "");
+      if (contentType === undefined) return undefined;
       if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
       const { query, variables, operationName, extensions } = body as Record<string, unknown>;
       if (typeof query !== "string" || extensions !== undefined || query.length > MAX_CACHED_QUERY_CHARS) return undefined;
@@ -170,9 +192,9 @@ export function createLeanExecutor(schema: GraphQLSchema, errorFormatting: LeanE
       if (result.errors && result.errors.length > 0) {
         if (result.errors.some((error) => error.extensions.http !== undefined)) return undefined; // Apollo sets that status
         const errors = result.errors.map((error) => formatExecutionError(error, errorFormatting));
-        return JSON.stringify({ errors, data: result.data }) + "\n";
+        return { text: JSON.stringify({ errors, data: result.data }) + "\n", contentType };
       }
-      return JSON.stringify(result) + "\n";
+      return { text: JSON.stringify(result) + "\n", contentType };
     },
   };
 }
