@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from "../shared/errors";
 import { checkPageSize, decodeCursor, encodeCursor, escapeLike, toPage, type Page } from "../shared/pagination";
-import { preparedQuery } from "../shared/prepared-query";
+import { preparedQuery, StatementParts } from "../shared/prepared-query";
 import { Company } from "./company.entity";
 import type { Finance } from "./finance.entity";
 import { toFinance, type FinanceRow } from "./finance.loaders";
@@ -116,51 +116,33 @@ export async function listCompanies(em: EntityManager, props: ListCompaniesProps
   checkPageSize(first);
   const ordering = ORDERINGS[orderBy];
 
-  const where: string[] = [];
-  const values: unknown[] = [];
-  let shape = "";
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  if (filter?.nameContains != null && filter.nameContains !== "") {
-    where.push(`lower(c.name) LIKE ${param(`%${escapeLike(filter.nameContains.toLowerCase())}%`)}`);
-    shape += "n";
-  }
-  if (filter?.businessType != null) {
-    where.push(`c.business_type = ${param(filter.businessType)}`);
-    shape += "b";
-  }
-  if (filter?.ceo != null) {
-    where.push(`c.ceo = ${param(filter.ceo)}`);
-    shape += "c";
-  }
-  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-  const filterValues = [...values];
+  const parts = new StatementParts().filter([
+    ["n", "lower(c.name) LIKE ?", filter?.nameContains ? `%${escapeLike(filter.nameContains.toLowerCase())}%` : null],
+    ["b", "c.business_type = ?", filter?.businessType],
+    ["c", "c.ceo = ?", filter?.ceo],
+  ]);
+  const count = parts.counter(em, "companies_count", "company c");
   if (after) {
     const [key, id] = decodeCursor(after, orderBy, ["string", "number"]);
-    const keyExpr = orderBy === "CREATED_AT_DESC" ? `CAST(${param(key)} AS timestamptz)` : param(key);
-    where.push(`(${ordering.expr}, c.id) ${ordering.op} (${keyExpr}, ${param(id)})`);
-    shape += "a";
+    const keyExpr = orderBy === "CREATED_AT_DESC" ? `CAST(${parts.param(key)} AS timestamptz)` : parts.param(key);
+    parts.conditions.push(`(${ordering.expr}, c.id) ${ordering.op} (${keyExpr}, ${parts.param(id)})`);
+    parts.shape += "a";
   }
-  const limit = param(first + 1);
+  const limit = parts.param(first + 1);
   const rows = await preparedQuery<CompanyRow & { sort_key: string }>(
     em,
-    `companies_${orderBy}_${shape}`,
+    `companies_${orderBy}_${parts.shape}`,
     `SELECT ${COMPANY_COLUMNS}, ${ordering.expr}::text AS sort_key FROM company c
-      ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ${parts.whereSql}
       ORDER BY ${ordering.expr} ${ordering.dir}, c.id ${ordering.dir} LIMIT ${limit}`,
-    values,
+    parts.values,
   );
   const sortKeys = new Map(rows.map((r) => [r.id, r.sort_key]));
   return toPage(
     rows.map(toCompany),
     first,
     (c) => encodeCursor(orderBy, [sortKeys.get(c.id) ?? "", c.id]),
-    async () => {
-      const [{ n }] = await preparedQuery<{ n: string }>(em, `companies_count_${shape.replace("a", "")}`, `SELECT count(*) AS n FROM company c ${filterSql}`, filterValues);
-      return Number(n);
-    },
+    count,
   );
 }
 

@@ -35,7 +35,52 @@ export async function preparedQuery<R>(em: EntityManager, name: string, text: st
 export const toNumberOrNull = (value: string | number | null): number | null => (value === null ? null : Number(value));
 
 /** One optional equality-or-comparison filter: `condition` has one `?` for the value; skipped when the value is null/undefined. */
-export type IdPageFilter = readonly [key: string, condition: string, value: unknown];
+export type SqlFilter = readonly [key: string, condition: string, value: unknown];
+
+/**
+ * The WHERE conditions and parameters of a prepared statement assembled from
+ * fixed fragments, and its `shape`: one letter per fragment used, so each
+ * combination gets its own statement name.
+ */
+export class StatementParts {
+  readonly conditions: string[] = [];
+  readonly values: unknown[] = [];
+  shape = "";
+
+  /** Adds `value` as the next parameter and returns its placeholder (`$n`). */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** Adds every filter whose value is set, in order. */
+  filter(filters: readonly SqlFilter[]): this {
+    for (const [key, condition, value] of filters) {
+      if (value == null) continue;
+      this.conditions.push(condition.replace("?", this.param(value)));
+      this.shape += key;
+    }
+    return this;
+  }
+
+  get whereSql(): string {
+    return this.conditions.length > 0 ? `WHERE ${this.conditions.join(" AND ")}` : "";
+  }
+
+  /**
+   * `count(*)` of `from` under the conditions added so far (call it before adding a
+   * cursor), as a prepared statement named `${name}_${shape}`; runs only when called.
+   */
+  counter(em: EntityManager, name: string, from: string): () => Promise<number> {
+    const statement = `${name}_${this.shape}`;
+    const text = `SELECT count(*) AS n FROM ${from} ${this.whereSql}`;
+    const values = [...this.values];
+    return async () => {
+      const [{ n }] = await preparedQuery<{ n: string }>(em, statement, text, values);
+      return Number(n);
+    };
+  }
+}
 
 export interface IdPageQuery<R, T extends { id: number }> {
   /** Prefix of the prepared statements' names: each combination of filters (and cursor) is one statement. */
@@ -45,7 +90,7 @@ export interface IdPageQuery<R, T extends { id: number }> {
   columns: string;
   /** The `id` column with its alias, e.g. "f.id". */
   idColumn: string;
-  filters: readonly IdPageFilter[];
+  filters: readonly SqlFilter[];
   first: number;
   after: string | null | undefined;
   /** Cursor tag: a cursor of another listing is refused. */
@@ -60,36 +105,19 @@ export interface IdPageQuery<R, T extends { id: number }> {
  */
 export async function pageNewestById<R, T extends { id: number }>(em: EntityManager, q: IdPageQuery<R, T>): Promise<Page<T>> {
   checkPageSize(q.first);
-  const where: string[] = [];
-  const values: unknown[] = [];
-  let shape = "";
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${values.length}`;
-  };
-  for (const [key, condition, value] of q.filters) {
-    if (value == null) continue;
-    where.push(condition.replace("?", param(value)));
-    shape += key;
-  }
-  const filterSql = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-  const filterValues = [...values];
-  const filterShape = shape;
+  const parts = new StatementParts().filter(q.filters);
+  const count = parts.counter(em, `${q.name}_count`, q.from);
   if (q.after) {
     const [id] = decodeCursor(q.after, q.order, ["number"]);
-    where.push(`${q.idColumn} < ${param(id)}`);
-    shape += "@";
+    parts.conditions.push(`${q.idColumn} < ${parts.param(id)}`);
+    parts.shape += "@";
   }
-  const limit = param(q.first + 1);
+  const limit = parts.param(q.first + 1);
   const rows = await preparedQuery<R>(
     em,
-    `${q.name}_${shape}`,
-    `SELECT ${q.columns} FROM ${q.from} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${q.idColumn} DESC LIMIT ${limit}`,
-    values,
+    `${q.name}_${parts.shape}`,
+    `SELECT ${q.columns} FROM ${q.from} ${parts.whereSql} ORDER BY ${q.idColumn} DESC LIMIT ${limit}`,
+    parts.values,
   );
-  const count = async () => {
-    const [{ n }] = await preparedQuery<{ n: string }>(em, `${q.name}_count_${filterShape}`, `SELECT count(*) AS n FROM ${q.from} ${filterSql}`, filterValues);
-    return Number(n);
-  };
   return toPage(rows.map(q.map), q.first, (row) => encodeCursor(q.order, [row.id]), count);
 }
