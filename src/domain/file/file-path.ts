@@ -1,5 +1,6 @@
 import { posix, win32 } from "node:path";
 import { InvalidInputError } from "../shared/errors";
+import { text } from "../shared/text";
 
 /** Longest path accepted; Linux PATH_MAX is 4096 bytes. */
 export const PATH_MAX = 4096;
@@ -34,11 +35,9 @@ const WINDOWS_DRIVE = /^[A-Za-z]:[\\/]/;
  * node's `extname`: ".bashrc" and "Makefile" have none, "a.tar.gz" is "gz"; an
  * "extension" longer than 64 characters is not treated as one (fileType "").
  */
-export function deriveFileParts(fullName: unknown, field: string): FileParts {
-  if (typeof fullName !== "string") throw new InvalidInputError(`${field} must be a string`, field);
+export function deriveFileParts(value: unknown, field: string): FileParts {
+  const fullName = text(value, field, PATH_MAX);
   if (fullName.length === 0) throw new InvalidInputError(`${field} must not be empty`, field);
-  if (fullName.length > PATH_MAX) throw new InvalidInputError(`${field} must be at most ${PATH_MAX} characters`, field);
-  if (fullName.includes("\0")) throw new InvalidInputError(`${field} must not contain a NUL character`, field);
 
   const windows = WINDOWS_DRIVE.test(fullName);
   if (!windows && !fullName.startsWith("/")) {

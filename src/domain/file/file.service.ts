@@ -1,10 +1,11 @@
 import type { EntityManager } from "typeorm";
-import { InvalidInputError, NotFoundError } from "../shared/errors";
+import { InvalidInputError, isForeignKeyViolation, NotFoundError } from "../shared/errors";
 import type { Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
 import { TRACKED_FILE_COLUMNS, toTrackedFile, type TrackedFileRow } from "./file.loaders";
 import { pageNewestById } from "../shared/prepared-query";
+import { requiredText } from "../shared/text";
 
 /** The contract's limit per registerFiles call: 10,000 rows are one ~2 MB statement. */
 export const MAX_FILES_PER_CALL = 10_000;
@@ -54,15 +55,6 @@ export interface ListFilesProps {
 
 /** Cursor ordering tag; distinct from the queue's so a cursor of one list is refused by the other. */
 const FILE_ORDER = "FILE_ID_DESC";
-
-function requiredText(value: unknown, path: string, max: number, trim: boolean): string {
-  if (typeof value !== "string") throw new InvalidInputError(`${path} must be a string`, path);
-  const text = trim ? value.trim() : value;
-  if (text.trim().length === 0) throw new InvalidInputError(`${path} must not be empty`, path);
-  if (text.length > max) throw new InvalidInputError(`${path} must be at most ${max} characters`, path);
-  if (text.includes("\0")) throw new InvalidInputError(`${path} must not contain a NUL character`, path);
-  return text;
-}
 
 interface FileRow {
   host: string;
@@ -156,11 +148,6 @@ export async function registerFiles(
     if (isForeignKeyViolation(error) && queueItemId !== null) throw new NotFoundError("queue item", queueItemId);
     throw error;
   }
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  return (e?.driverError?.code ?? e?.code) === "23503";
 }
 
 /** Lists tracked files newest first (by id) with keyset pagination. */

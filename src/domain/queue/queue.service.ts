@@ -1,8 +1,10 @@
 import type { EntityManager } from "typeorm";
+import { PATH_MAX } from "../file/file-path";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
 import type { Page } from "../shared/pagination";
 import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
 import { pageNewestById } from "../shared/prepared-query";
+import { requiredText, text } from "../shared/text";
 
 export type { QueueStatus };
 
@@ -12,8 +14,6 @@ export const DEFAULT_USER_TAG = "";
 export const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 /** varchar(255) columns: owner, site, host, run_tag, user_tag. */
 const SHORT_TEXT_MAX = 255;
-/** run_dir is text; Linux PATH_MAX. */
-const RUN_DIR_MAX = 4096;
 /** Runs per enqueueRuns call: a cron job enqueues a directory listing, not millions. */
 export const MAX_RUNS_PER_CALL = 10_000;
 
@@ -62,20 +62,6 @@ interface RunRow {
   timeToLive: Date;
 }
 
-function text(value: unknown, path: string, max: number): string {
-  if (typeof value !== "string") throw new InvalidInputError(`${path} must be a string`, path);
-  if (value.length > max) throw new InvalidInputError(`${path} must be at most ${max} characters`, path);
-  if (value.includes("\0")) throw new InvalidInputError(`${path} must not contain a NUL character`, path);
-  return value;
-}
-
-function requiredText(value: unknown, path: string, max: number, trim: boolean): string {
-  const t = text(value, path, max);
-  const result = trim ? t.trim() : t;
-  if (result.trim().length === 0) throw new InvalidInputError(`${path} must not be empty`, path);
-  return result;
-}
-
 /** Trims; null, undefined and "" become null. */
 function optionalText(value: unknown, path: string): string | null {
   if (value === undefined || value === null) return null;
@@ -85,7 +71,7 @@ function optionalText(value: unknown, path: string): string | null {
 
 function normalizeRun(run: EnqueueRunProps, path: string, now: number): RunRow {
   if (run === null || typeof run !== "object") throw new InvalidInputError(`${path} must be an object`, path);
-  const runDir = requiredText(run.runDir, `${path}.runDir`, RUN_DIR_MAX, false);
+  const runDir = requiredText(run.runDir, `${path}.runDir`, PATH_MAX, false);
   const owner = requiredText(run.owner, `${path}.owner`, SHORT_TEXT_MAX, true);
   let timeToLive: Date;
   if (run.timeToLive === undefined || run.timeToLive === null) {
@@ -264,7 +250,8 @@ export async function listQueue(em: EntityManager, props: ListQueueProps): Promi
   });
 }
 
-const QUEUE_ITEM_COLUMNS =
+/** The queue_item columns the hot-path reads select (alias `q`), in the shape `toQueueItem` maps. */
+export const QUEUE_ITEM_COLUMNS =
   "q.id, q.created_at, q.time_to_live, q.run_dir, q.owner, q.site, q.host, q.run_tag, q.user_tag, q.status, q.attempts, " +
   "q.started_at, q.finished_at, q.last_error, q.lease_owner, q.lease_expires_at, q.summary";
 

@@ -40,7 +40,6 @@ export interface ClaimRunsResult {
 /** A claimed item, or anything carrying its fencing token. */
 export type RunClaim = Pick<QueueItem, "id" | "attempts" | "leaseOwner">;
 
-
 function checkClaimProps(props: ClaimRunsProps): void {
   const { workerId, limit, leaseMs, maxAttempts } = props;
   if (typeof workerId !== "string" || workerId.trim() === "" || workerId.length > 255) {

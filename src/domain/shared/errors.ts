@@ -60,6 +60,7 @@ export class UnauthenticatedError extends DomainError {
 
 /** PostgreSQL SQLSTATEs that dashql maps to contract codes. */
 const UNIQUE_VIOLATION = "23505";
+const FOREIGN_KEY_VIOLATION = "23503";
 const CONNECTION_CLASS = "08";
 const UNAVAILABLE = new Set(["57P01", "57P02", "57P03", "53300"]);
 /** query_canceled: raised by statement_timeout (and by an explicit pg_cancel_backend). */
@@ -75,6 +76,11 @@ function driverCode(error: unknown): string | undefined {
 /** True for a PostgreSQL unique violation, wrapped by TypeORM or not. */
 export function isUniqueViolation(error: unknown): boolean {
   return driverCode(error) === UNIQUE_VIOLATION;
+}
+
+/** True for a PostgreSQL foreign key violation, wrapped by TypeORM or not. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return driverCode(error) === FOREIGN_KEY_VIOLATION;
 }
 
 /**
