@@ -36,6 +36,7 @@ export function toFinance(row: FinanceRow): Finance {
 }
 
 const rangeOf = (k: FinanceKey) => `${k.fromYear ?? ""}:${k.toYear ?? ""}`;
+const keyOf = (k: FinanceKey) => `${k.companyId}|${rangeOf(k)}`;
 
 /**
  * Finance rows per company, newest year first. One query per distinct year
@@ -46,15 +47,18 @@ const rangeOf = (k: FinanceKey) => `${k.fromYear ?? ""}:${k.toYear ?? ""}`;
 export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<FinanceKey, Finance[], string> {
   return new DataLoader<FinanceKey, Finance[], string>(
     async (keys) => {
-      const byRange = new Map<string, FinanceKey[]>();
+      // Per range: its years and the companies that ask for it.
+      const byRange = new Map<string, { key: FinanceKey; companyIds: Set<number> }>();
       for (const key of keys) {
         const range = rangeOf(key);
-        byRange.set(range, [...(byRange.get(range) ?? []), key]);
+        const group = byRange.get(range);
+        if (group) group.companyIds.add(key.companyId);
+        else byRange.set(range, { key, companyIds: new Set([key.companyId]) });
       }
       const found = new Map<string, Finance[]>();
       await Promise.all(
-        [...byRange.entries()].map(async ([range, group]) => {
-          const { fromYear, toYear } = group[0];
+        [...byRange.entries()].map(async ([range, { key, companyIds }]) => {
+          const { fromYear, toYear } = key;
           const rows = await preparedQuery<FinanceRow>(
             em,
             "finances_by_company",
@@ -62,7 +66,7 @@ export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<Fin
                FROM finance
               WHERE company_id = ANY($1::int[]) AND ($2::int IS NULL OR year >= $2) AND ($3::int IS NULL OR year <= $3)
               ORDER BY company_id, year DESC`,
-            [[...new Set(group.map((k) => k.companyId))], fromYear ?? null, toYear ?? null],
+            [[...companyIds], fromYear ?? null, toYear ?? null],
           );
           for (const row of rows) {
             const finance = toFinance(row);
@@ -74,9 +78,9 @@ export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<Fin
         }),
       );
       // A company without finances gets [], in key order (DataLoader's contract).
-      return keys.map((k) => found.get(`${k.companyId}|${rangeOf(k)}`) ?? []);
+      return keys.map((k) => found.get(keyOf(k)) ?? []);
     },
-    { cacheKeyFn: (k) => `${k.companyId}|${rangeOf(k)}` },
+    { cacheKeyFn: keyOf },
   );
 }
 
