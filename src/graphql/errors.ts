@@ -67,24 +67,25 @@ export function createFormatError(options: FormatErrorOptions) {
     if (isUniqueViolation(original)) {
       return { ...base, message: "the change conflicts with existing data", extensions: { code: "CONFLICT" } };
     }
+    // Database refusals the client can act on: logged as warnings, not bug reports.
+    const refused = (logMessage: string, message: string, code: "BAD_USER_INPUT" | "SERVICE_UNAVAILABLE"): GraphQLFormattedError => {
+      options.logger.warn({ err: original, requestId: options.requestId?.() }, logMessage);
+      return { ...base, message, extensions: { code } };
+    };
     if (isInvalidData(original)) {
       // Found by test/fuzz.test.ts: a NUL character in a filter string reached PostgreSQL and was a 500.
-      options.logger.warn({ err: original, requestId: options.requestId?.() }, "value refused by the database");
-      return {
-        ...base,
-        message: "a value was refused by the database (for example a NUL character, or a number out of range)",
-        extensions: { code: "BAD_USER_INPUT" },
-      };
+      return refused(
+        "value refused by the database",
+        "a value was refused by the database (for example a NUL character, or a number out of range)",
+        "BAD_USER_INPUT",
+      );
     }
     if (isDatabaseUnavailable(original)) {
-      options.logger.warn({ err: original, requestId: options.requestId?.() }, "database unavailable");
-      return { ...base, message: "the database is unavailable; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE" } };
+      return refused("database unavailable", "the database is unavailable; retry shortly", "SERVICE_UNAVAILABLE");
     }
     if (isStatementTimeout(original)) {
-      // Retryable from the client's side (the usual cause is a lock held by someone else or
-      // an overloaded server), and the operator sees it as a warning, not a bug report.
-      options.logger.warn({ err: original, requestId: options.requestId?.() }, "statement cancelled by statement_timeout");
-      return { ...base, message: "the database did not answer in time; retry shortly", extensions: { code: "SERVICE_UNAVAILABLE" } };
+      // Retryable from the client's side (the usual cause is a lock held by someone else or an overloaded server).
+      return refused("statement cancelled by statement_timeout", "the database did not answer in time; retry shortly", "SERVICE_UNAVAILABLE");
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") {
