@@ -7,6 +7,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  visit,
 } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import { MAX_PAGE_SIZE } from "../domain/shared/pagination";
@@ -125,16 +126,63 @@ export function assessQueryLimits(
   return undefined;
 }
 
-/** Refuses too deep or too expensive operations before any resolver runs. */
+/** Variables used as a `first` argument anywhere: the only ones the complexity estimate reads. */
+function sizeVariablesOf(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
+    visit(node, {
+      Argument(arg) {
+        if (arg.name.value === "first" && arg.value.kind === Kind.VARIABLE) names.add(arg.value.name.value);
+      },
+    });
+  collect(operation);
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) collect(def);
+  return [...names].sort();
+}
+
+/** Verdicts kept per operation: one per distinct set of page sizes. */
+const MAX_VERDICTS = 200;
+
+interface OperationVerdicts {
+  sizeVariables: string[];
+  /** By the JSON of the page-size variables' values; undefined = may run. */
+  verdicts: Map<string, GraphQLError | undefined>;
+}
+
+/**
+ * Refuses too deep or too expensive operations before any resolver runs.
+ *
+ * The estimate depends only on the document and its page sizes (`first`), so a
+ * verdict is cached per document (Apollo hands the same parsed DocumentNode to
+ * every request with the same query text) and per set of page-size values: the
+ * dashboard's queries cost one map lookup instead of a walk of the query.
+ */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = DEFAULT_LIMITS): ApolloServerPlugin {
+  const byDocument = new WeakMap<DocumentNode, Map<string, OperationVerdicts>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return; // Apollo refuses an unresolvable operation itself
-          const refusal = assessQueryLimits(schema, document, operation, request.variables ?? {}, limits, {
-            operationName: request.operationName ?? undefined,
-          });
+          const variables = request.variables ?? {};
+          let operations = byDocument.get(document);
+          if (!operations) byDocument.set(document, (operations = new Map()));
+          const opKey = request.operationName ?? "";
+          let op = operations.get(opKey);
+          if (!op) operations.set(opKey, (op = { sizeVariables: sizeVariablesOf(document, operation), verdicts: new Map() }));
+          const verdictKey = op.sizeVariables.length === 0 ? "" : JSON.stringify(op.sizeVariables.map((v) => variables[v] ?? null));
+          let refusal: GraphQLError | undefined;
+          if (op.verdicts.has(verdictKey)) {
+            refusal = op.verdicts.get(verdictKey);
+          } else {
+            refusal = assessQueryLimits(schema, document, operation, variables, limits, { operationName: request.operationName ?? undefined });
+            // A refusal for a badly typed variable is about that request's values, not its page sizes: never cached.
+            const cacheable = refusal === undefined || refusal.extensions.code === "QUERY_TOO_COMPLEX";
+            if (cacheable) {
+              if (op.verdicts.size >= MAX_VERDICTS) op.verdicts.clear();
+              op.verdicts.set(verdictKey, refusal);
+            }
+          }
           if (refusal) throw refusal;
         },
       };

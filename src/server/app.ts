@@ -7,6 +7,8 @@ import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { ensureAdminToken } from "../domain/api-key/provision";
 import { RevocationListener } from "../domain/api-key/revocation-listener";
 import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
 
 export interface App {
@@ -42,7 +44,12 @@ async function developmentDemo(config: Config, database: Database, logger: Logge
 }
 
 /** Starts everything `dashql serve` runs: database (migrated), provisioning, HTTP server. */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
+export interface AppOptions {
+  /** Extra Apollo plugins, run on every GraphQL request beside dashql's own. */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
+}
+
+export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
   let listener: RevocationListener | undefined;
@@ -66,7 +73,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     });
     // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
     await listener.start();
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken });
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins });
     const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {

@@ -1,8 +1,13 @@
 import { randomUUID } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { existsSync } from "node:fs";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer, HeaderMap } from "@apollo/server";
+import path from "node:path";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { fastifyApolloHandler } from "@as-integrations/fastify";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
@@ -14,292 +19,284 @@ import { contextFromAuthorization, type GraphQLContext } from "../graphql/contex
 import { createFormatError, domainErrorToGraphQL } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
+import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
-import { createLeanExecutor } from "./lean-executor";
-import { createStaticWeb } from "./static-web";
+
+/** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
+export const WEB_DIST = path.resolve(__dirname, "../../web/dist");
 
 export interface HttpServerDeps {
   config: Config;
   logger: Logger;
   dataSource: DataSource;
   authenticator: ApiKeyAuthenticator;
-  /** Development only: prefilled in GraphiQL. */
+  /** Development only: prefilled in GraphiQL and offered at /dev/demo-key. */
   demoToken?: string;
+  /** Extra Apollo plugins (tests add a counting plugin; metrics and trusted documents plug in here). */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** The built dashboard; WEB_DIST unless a test points elsewhere. */
+  webRoot?: string;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly http: http.Server;
-  /** Stops accepting, answers every in-flight request, then resolves. */
+  readonly fastify: FastifyInstance;
+  readonly apollo: ApolloServer<GraphQLContext>;
+  readonly executor: CompiledExecutor;
+  /** Stops accepting, answers every in-flight request (up to SHUTDOWN_TIMEOUT_MS), then resolves. */
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = "BAD_USER_INPUT",
-  ) {
-    super(message);
+function errorBody(code: string, message: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+const NOT_BUILT = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dashql</title></head>
+<body><h1>The dashboard is not built</h1>
+<p>Run <code>npm run build:web</code> (or <code>npm install</code>, which builds it) and reload.
+The API works meanwhile: <a href="/graphql">GraphiQL at /graphql</a>.</p></body></html>
+`;
+
+/**
+ * Apollo's drain hook for Fastify: `apollo.stop()` closes the Fastify server,
+ * which stops accepting and waits for the requests it already has. The official
+ * `fastifyApolloDrainPlugin` does the same with a fixed 10 s; dashql's grace period
+ * is SHUTDOWN_TIMEOUT_MS, after which the remaining connections are cut.
+ */
+function drainPlugin(fastify: FastifyInstance, timeoutMs: number, onDrain: () => void): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          onDrain();
+          const timer = setTimeout(() => fastify.server.closeAllConnections(), timeoutMs);
+          try {
+            await fastify.close();
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Turns a failure to build the request context (a bad key, the database down) into a coded GraphQL error with its HTTP status. */
+function contextFailure(error: unknown): unknown {
+  // Apollo turns a non-GraphQLError thrown from the context function into a 500 "Context creation failed".
+  if (error instanceof DomainError) {
+    const status = error.code === "UNAUTHENTICATED" ? 401 : 400;
+    const graphqlError = domainErrorToGraphQL(error);
+    return new GraphQLError(graphqlError.message, { extensions: { ...graphqlError.extensions, http: { status } } });
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
-}
-
-/** Reads the body up to `limit` bytes; a larger body is refused with 413 before it is buffered. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, `request body is larger than ${limit} bytes`));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpError(413, `request body is larger than ${limit} bytes`));
-        req.removeAllListeners("data");
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  if (isDatabaseUnavailable(error)) {
+    return new GraphQLError("the database is unavailable; retry shortly", { extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } } });
+  }
+  return error;
 }
 
 /**
- * dashql's HTTP front: GraphQL at /graphql (Apollo Server 5 driven through
- * `executeHTTPGraphQLRequest` on plain node:http, with no web framework in the hot
- * path), GraphiQL for browsers at GET /graphql, /healthz and /readyz.
+ * dashql's HTTP front: Fastify with Apollo Server's official integration. GraphQL
+ * at /graphql (every request, GET or POST, through Apollo's pipeline and its
+ * plugins), GraphiQL for browsers at GET /graphql, /healthz, /readyz, and the
+ * dashboard as static files.
  */
 export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServer> {
   const { config, logger, dataSource, authenticator } = deps;
   const schema = await buildDashqlSchema();
   const development = config.nodeEnv === "development";
+  const webRoot = deps.webRoot ?? WEB_DIST;
+  const demoToken = development ? deps.demoToken : undefined;
+
+  const fastify = Fastify({
+    bodyLimit: config.maxBodyBytes,
+    // Longer than typical load balancer idle timeouts, so they close first.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 120_000,
+    // On close, idle keep-alive connections are closed at once; busy ones finish their request.
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return (typeof given === "string" && given.slice(0, 100)) || randomUUID();
+    },
+    logger: false,
+  });
+  fastify.server.headersTimeout = 66_000;
+
+  let draining = false;
   const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
+  const executor = createCompiledExecutor(schema, logger);
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    gateway: executor.gateway,
     introspection: true,
     includeStacktraceInErrorResponses: development,
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
     stopOnTerminationSignals: false,
     parseOptions: PARSE_OPTIONS,
     formatError,
-    // The cache-control plugin wraps every field resolver to collect hints dashql never sets
-    // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set below instead.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), queryLimitsPlugin(schema)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // The cache-control plugin wraps every field resolver to collect hints dashql never sets
+      // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set below instead.
+      ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin(schema),
+      drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)),
+      ...(deps.plugins ?? []),
+    ],
   });
   await apollo.start();
-  const lean = createLeanExecutor(schema, { formatError, includeStacktrace: development });
-  const serveWeb = createStaticWeb({ demoToken: development ? deps.demoToken : undefined });
 
-  let draining = false;
-  let inFlight = 0;
-  /** GraphQL requests being worked on; capped by MAX_CONCURRENT_REQUESTS. */
-  let graphqlInFlight = 0;
-  let drained: (() => void) | undefined;
+  // Only JSON bodies: Fastify's text/plain parser is removed so such a POST is a 415, as is any other type.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(["application/json", "application/graphql-response+json"], { parseAs: "string" }, fastify.getDefaultJsonParser("error", "error"));
 
-  const readiness = async (): Promise<boolean> => {
+  fastify.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  // While draining, a kept-alive connection is closed once its response is sent, so close() can finish
+  // as soon as the requests it already had are answered.
+  fastify.addHook("onSend", async (_request, reply, payload) => {
+    if (draining) reply.header("connection", "close");
+    return payload;
+  });
+
+  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send(errorBody("BAD_USER_INPUT", `request body is larger than ${config.maxBodyBytes} bytes`));
+    if (status === 415) return reply.code(415).send(errorBody("BAD_USER_INPUT", "send GraphQL requests as JSON with `Content-Type: application/json`"));
+    if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+      return reply.code(400).send(errorBody("BAD_USER_INPUT", "the request body is not valid JSON"));
+    }
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody("BAD_USER_INPUT", error.message));
+    logger.error({ err: error, requestId: request.id }, "request failed");
+    return reply.code(500).send(errorBody("INTERNAL_SERVER_ERROR", `internal error; quote request id ${request.id} when reporting it`));
+  });
+
+  fastify.get("/healthz", async () => ({ status: "ok" }));
+
+  fastify.get("/readyz", async (_request, reply) => {
+    let ready = true;
     try {
       await Promise.race([
         dataSource.query("SELECT 1"),
         new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000).unref()),
       ]);
-      return true;
     } catch {
-      return false;
+      ready = false;
     }
-  };
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "database unavailable" });
+  });
+
+  fastify.get<{ Params: { name: string } }>("/graphiql/:name", async (request, reply) => {
+    const asset = graphiqlAsset(request.params.name);
+    if (!asset) return reply.code(404).send(errorBody("NOT_FOUND", "no such file"));
+    return reply.type(asset.type).header("cache-control", "public, max-age=86400").send(asset.body);
+  });
 
   const contextDeps = { dataSource, authenticator, logger };
-
-  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => {
-    let body: unknown = undefined;
-    if (req.method === "POST") {
-      const raw = await readBody(req, config.maxBodyBytes);
-      const contentType = req.headers["content-type"] ?? "";
-      if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
-        throw new HttpError(415, "send GraphQL requests as JSON with `Content-Type: application/json`");
-      }
+  const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
+    context: async (request) => {
       try {
-        body = JSON.parse(raw);
-      } catch {
-        throw new HttpError(400, "the request body is not valid JSON");
+        return await contextFromAuthorization(contextDeps, request.headers.authorization, request.id);
+      } catch (error) {
+        throw contextFailure(error);
       }
-    }
-    const scope = { statements: 0, requestId };
-    // Built at most once per request, lean path or Apollo: when the lean path could not build it (a bad key, the
-    // database down), Apollo answers the same failure instead of authenticating again and waiting out the pool again.
-    let context: Promise<GraphQLContext> | undefined;
-    const createContext = () => (context ??= contextFromAuthorization(contextDeps, req.headers.authorization, requestId));
-    if (req.method === "POST") {
-      const answer = await withRequestScope(scope, () => lean.tryExecute(body, req.headers.accept, createContext));
-      if (answer !== undefined) {
-        const { text, contentType } = answer;
-        const headers: Record<string, string | number> = {
-          "content-type": contentType,
-          "content-length": Buffer.byteLength(text),
-          "cache-control": "no-store",
-          "x-request-id": requestId,
-        };
-        if (config.sqlStatementHeader) headers["x-sql-statements"] = String(scope.statements);
-        res.writeHead(200, headers);
-        res.end(text);
-        return;
-      }
-      scope.statements = 0; // Apollo answers it (again): count only its statements
-    }
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const response = await withRequestScope(scope, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-        context: async () => {
-          try {
-            return await createContext();
-          } catch (error) {
-            // Apollo turns a non-GraphQLError thrown here into a 500 "Context creation failed".
-            if (error instanceof DomainError) {
-              const status = error.code === "UNAUTHENTICATED" ? 401 : 400;
-              const graphqlError = domainErrorToGraphQL(error);
-              throw new GraphQLError(graphqlError.message, { extensions: { ...graphqlError.extensions, http: { status } } });
-            }
-            if (isDatabaseUnavailable(error)) {
-              throw new GraphQLError("the database is unavailable; retry shortly", {
-                extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
-              });
-            }
-            throw error;
-          }
-        },
-      }),
-    );
-    res.setHeader("cache-control", "no-store");
-    for (const [name, value] of response.headers) res.setHeader(name, value);
-    res.setHeader("x-request-id", requestId);
-    if (config.sqlStatementHeader) res.setHeader("x-sql-statements", String(scope.statements));
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === "complete") {
-      res.end(response.body.string);
-    } else {
-      for await (const chunk of response.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
-  };
+    },
+  });
 
-  const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = (typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].slice(0, 100)) || randomUUID();
-    const url = new URL(req.url ?? "/", "http://localhost");
-    try {
-      if (url.pathname === "/healthz") {
-        sendJson(res, 200, { status: "ok" });
-      } else if (url.pathname === "/readyz") {
-        const ready = !draining && (await readiness());
-        sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : draining ? "shutting down" : "database unavailable" });
-      } else if (url.pathname.startsWith("/graphiql/") && req.method === "GET") {
-        const asset = graphiqlAsset(url.pathname.slice("/graphiql/".length));
-        if (!asset) return sendError(res, 404, "NOT_FOUND", "no such file");
-        res.writeHead(200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
-        res.end(asset.body);
-      } else if (url.pathname === "/graphql") {
-        const wantsHtml = req.method === "GET" && !url.searchParams.has("query") && (req.headers.accept ?? "").includes("text/html");
-        if (wantsHtml) {
-          res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-          res.end(graphiqlPage({ endpoint: "/graphql", demoToken: development ? deps.demoToken : undefined }));
-        } else if (req.method === "GET" || req.method === "POST") {
-          if (graphqlInFlight >= config.maxConcurrentRequests) {
-            // Refused before the body is read: an overloaded process answers in microseconds
-            // and holds no more memory, instead of queueing until the pool wait times out.
-            req.resume();
-            return sendError(res, 503, "SERVICE_UNAVAILABLE", "the server is busy; retry shortly", {
-              "retry-after": "1",
-              "x-request-id": requestId,
-            });
-          }
-          graphqlInFlight += 1;
-          try {
-            await handleGraphQL(req, res, url, requestId);
-          } finally {
-            graphqlInFlight -= 1;
-          }
-        } else {
-          sendError(res, 405, "BAD_USER_INPUT", "use GET or POST", { allow: "GET, POST" });
+  /** GraphQL requests being worked on; capped by MAX_CONCURRENT_REQUESTS. */
+  let graphqlInFlight = 0;
+
+  fastify.route({
+    method: ["GET", "POST"],
+    url: "/graphql",
+    // Runs before the body is read: an overloaded process refuses in microseconds and holds
+    // no more memory, instead of queueing until the pool wait times out.
+    onRequest: async (request, reply) => {
+      if (graphqlInFlight >= config.maxConcurrentRequests) {
+        return reply.code(503).header("retry-after", "1").send(errorBody("SERVICE_UNAVAILABLE", "the server is busy; retry shortly"));
+      }
+      graphqlInFlight += 1;
+      reply.raw.once("close", () => (graphqlInFlight -= 1));
+    },
+    handler: async function (request, reply) {
+      if (request.method === "GET") {
+        const query = request.query as Record<string, unknown>;
+        if (query.query === undefined && (request.headers.accept ?? "").includes("text/html")) {
+          return reply.type("text/html; charset=utf-8").send(graphiqlPage({ endpoint: "/graphql", demoToken }));
         }
-      } else if (serveWeb(req, res, url)) {
-        // the dashboard (web/dist), index.html for its routes, and /dev/demo-key in development
-      } else {
-        sendError(res, 404, "NOT_FOUND", `no route ${url.pathname}; GraphQL is at /graphql`);
       }
-    } catch (error) {
-      if (res.headersSent) {
-        res.destroy();
-      } else if (error instanceof HttpError) {
-        sendError(res, error.status, error.code, error.message, { "x-request-id": requestId });
-      } else {
-        logger.error({ err: error, requestId }, "request failed");
-        sendError(res, 500, "INTERNAL_SERVER_ERROR", `internal error; quote request id ${requestId} when reporting it`, {
-          "x-request-id": requestId,
-        });
-      }
+      const scope = { statements: 0, requestId: request.id };
+      const body = await withRequestScope(scope, () => apolloHandler.call(this, request as never, reply as never));
+      reply.header("cache-control", "no-store");
+      if (config.sqlStatementHeader) reply.header("x-sql-statements", String(scope.statements));
+      return body;
+    },
+  });
+
+  fastify.route({
+    method: ["PUT", "DELETE", "PATCH", "OPTIONS"],
+    url: "/graphql",
+    handler: async (_request, reply) => reply.code(405).header("allow", "GET, POST").send(errorBody("BAD_USER_INPUT", "use GET or POST")),
+  });
+
+  if (demoToken) {
+    fastify.get("/dev/demo-key", async (_request, reply) => reply.header("cache-control", "no-store").send({ token: demoToken }));
+  }
+
+  // The dashboard, from the same origin as /graphql: the browser needs no CORS and the key never
+  // leaves the origin. Vite's hashed files under /assets/ never change content, so they are cached
+  // for a year; everything else must be revalidated or a deploy would keep old bundles.
+  const indexFile = path.join(webRoot, "index.html");
+  const webBuilt = existsSync(indexFile);
+  if (webBuilt) {
+    await fastify.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: true,
+      index: "index.html",
+      setHeaders: (res, filePath) => {
+        const immutable = filePath.startsWith(path.join(webRoot, "assets") + path.sep);
+        res.setHeader("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+        res.setHeader("x-content-type-options", "nosniff");
+        if (filePath.endsWith(".html")) res.setHeader("referrer-policy", "same-origin");
+      },
+    });
+  }
+
+  fastify.setNotFoundHandler(async (request, reply) => {
+    // Only a browser navigation (Accept: text/html) to a path without a file extension gets the app:
+    // the app's own routes (/companies/7) survive a reload, and an API client asking for JSON keeps
+    // getting a JSON 404 it can parse.
+    const pathname = request.url.split("?")[0];
+    const navigation =
+      (request.method === "GET" || request.method === "HEAD") &&
+      (pathname === "/" || ((request.headers.accept ?? "").includes("text/html") && path.extname(pathname) === ""));
+    if (navigation) {
+      reply.header("cache-control", "no-cache").header("x-content-type-options", "nosniff").header("referrer-policy", "same-origin");
+      if (!webBuilt) return reply.code(503).type("text/html; charset=utf-8").send(NOT_BUILT);
+      return reply.type("text/html; charset=utf-8").sendFile("index.html");
     }
-  };
-
-  const server = http.createServer((req, res) => {
-    inFlight += 1;
-    res.on("close", () => {
-      inFlight -= 1;
-      if (draining && inFlight === 0) drained?.();
-    });
-    if (draining) res.setHeader("connection", "close");
-    void handler(req, res);
+    return reply.code(404).send(errorBody("NOT_FOUND", `no route ${pathname}; GraphQL is at /graphql`));
   });
-  // Longer than typical load balancer idle timeouts, so they close first.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 120_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  await fastify.listen({ port: config.port, host: config.host });
+  const port = (fastify.server.address() as AddressInfo).port;
   const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
 
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      draining = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref()),
-        ]);
-      }
-      server.closeAllConnections();
-      await stopped;
-      await apollo.stop();
-    })());
-
-  return { url: `http://${shownHost}:${port}/graphql`, port, http: server, close };
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    port,
+    http: fastify.server,
+    fastify,
+    apollo,
+    executor,
+    // apollo.stop() runs the drain plugin (Fastify's close: stop accepting, finish in-flight requests), then stops Apollo.
+    close: () => (closing ??= apollo.stop()),
+  };
 }

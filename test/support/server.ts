@@ -6,7 +6,7 @@ import { createLogger } from "../../src/config/logger";
 import { createApiKey } from "../../src/domain/api-key/api-key.service";
 import { createUser } from "../../src/domain/user/user.service";
 import type { Role } from "../../src/domain/user/user.entity";
-import { startApp, type App } from "../../src/server/app";
+import { startApp, type App, type AppOptions } from "../../src/server/app";
 import { createTestDatabase, type TestDatabase } from "./database";
 
 export interface ResponseError {
@@ -51,6 +51,8 @@ export async function startTestServer(
   options: {
     /** Run on this (already migrated) database instead of a fresh one; it is not dropped on stop. Usernames get a suffix. */
     database?: TestDatabase;
+    /** Extra Apollo plugins for the server (e.g. one that records what the pipeline sees). */
+    plugins?: AppOptions["plugins"];
   } = {},
 ): Promise<TestServer> {
   const shared = options.database;
@@ -67,7 +69,7 @@ export async function startTestServer(
   const logger = createLogger(config, "dashql-test");
   let app: App;
   try {
-    app = await startApp(config, logger);
+    app = await startApp(config, logger, { plugins: options.plugins });
   } catch (error) {
     if (!shared) await db.drop();
     throw error;
