@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: dashql against a single-SQL floor (issue 4).
+ * `npm run bench`: dashql against a single-SQL floor (issue 4) and PostGraphile 5 (issue 10).
  *
  * Starts PostgreSQL (embedded, or DATABASE_URL), loads the deterministic data
- * set, runs dashql (production mode, its own process) and the floor server side
- * by side, drives both with a separate load-generator process, then measures the
+ * set, runs dashql (production mode, its own process), the floor server and
+ * PostGraphile side by side, drives all three with a separate load-generator process, then measures the
  * bulk paths against COPY, latency as tables grow to a million rows, and start-up.
  * Prints tables and writes bench/results/<timestamp>.json. Everything started is
  * stopped at the end, on errors and on Ctrl-C.
@@ -24,7 +24,7 @@ import { runLoadPhase, type OperationResult } from "./lib/load-phase";
 import { parseOptions } from "./lib/options";
 import { RESULTS_DIR, ROOT } from "./lib/paths";
 import { startPostgres } from "./lib/postgres";
-import { startDashql, startFloor, type ServerProcess } from "./lib/processes";
+import { startDashql, startFloor, startPostgraphile, type ServerProcess } from "./lib/processes";
 import { printReport } from "./lib/report";
 import { runStartupPhase, type StartupResult } from "./lib/startup";
 
@@ -164,10 +164,21 @@ async function main(): Promise<void> {
     if (options.phases.has("load")) {
       await phase("load", async () => {
         const floor: ServerProcess = await startFloor(url, tmp, 10);
+        // The peer: PostGraphile 5 on the same database, pool of 10 like the floor.
+        let peer: ServerProcess | undefined;
         try {
-          report.operations = await runLoadPhase(ctx, dashql, floor, companyIds);
+          peer = await startPostgraphile(url, tmp, 10);
+          log(`PostGraphile ready in ${peer.startMs.toFixed(0)} ms`);
+        } catch (error) {
+          const message = `PostGraphile not measured: ${(error as Error).message}`;
+          log(message);
+          report.notes.push(message);
+        }
+        try {
+          report.operations = await runLoadPhase(ctx, dashql, floor, peer, companyIds);
         } finally {
           await floor.stop();
+          await peer?.stop();
         }
       });
     }

@@ -10,3 +10,5 @@ export const CLI = process.env.BENCH_DASHQL_CLI ? path.resolve(process.env.BENCH
 export const RESULTS_DIR = path.join(ROOT, "bench/results");
 /** Compiled bench scripts live next to this file's directory. */
 export const BENCH_DIST = path.resolve(__dirname, "..");
+/** bench/ in the source tree: plain scripts run from there (PostGraphile's server). */
+export const BENCH_SRC = path.join(ROOT, "bench");

@@ -7,12 +7,13 @@ import { once } from "node:events";
 import { createWriteStream, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 import { onCleanup } from "./cleanup";
-import { BENCH_DIST, CLI } from "./paths";
+import { BENCH_DIST, BENCH_SRC, CLI } from "./paths";
 
 export interface ServerProcess {
-  readonly kind: "dashql" | "floor";
+  readonly kind: "dashql" | "floor" | "postgraphile";
   readonly url: string;
   readonly pid: number;
   /** Milliseconds from spawn to accepting requests. */
@@ -154,31 +155,47 @@ function findListener(port: number): number | undefined {
   return undefined;
 }
 
-export async function startFloor(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
-  const logFile = path.join(logDir, `floor-${Date.now()}.log`);
+/** A node script that prints {"port":N} on stdout once it listens (the floor, PostGraphile). */
+async function startScriptServer(
+  kind: "floor" | "postgraphile",
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+  timeoutMs: number,
+): Promise<ServerProcess> {
+  const logFile = path.join(logDir, `${kind}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(BENCH_DIST, "floor-server.js")], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", POOL_SIZE: String(poolSize) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
   child.stderr!.pipe(log);
-  const stop = onCleanup("floor server", () => stopChild(child));
+  const stop = onCleanup(`${kind} server`, () => stopChild(child));
   let line: string;
   try {
-    line = await waitForLine(child, /"port"/, logFile, 30_000);
+    line = await waitForLine(child, /"port"/, logFile, timeoutMs);
   } catch (error) {
     await stop();
-    throw new Error(`the floor server did not start: ${(error as Error).message}`);
+    throw new Error(`the ${kind} server did not start: ${(error as Error).message}`);
   }
   const { port } = JSON.parse(line) as { port: number };
   const pid = child.pid!;
-  return {
-    kind: "floor",
-    url: `http://127.0.0.1:${port}/graphql`,
-    pid,
-    startMs: performance.now() - started,
-    rssMb: () => rssMb(pid),
-    stop,
-  };
+  return { kind, url: `http://127.0.0.1:${port}/graphql`, pid, startMs: performance.now() - started, rssMb: () => rssMb(pid), stop };
+}
+
+export function startFloor(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
+  return startScriptServer("floor", [path.join(BENCH_DIST, "floor-server.js")], { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize) }, logDir, 30_000);
+}
+
+/**
+ * PostGraphile 5 (amber preset, public schema, no GraphiQL) on the same database,
+ * NODE_ENV=production, pg pool of `poolSize`. bench/node22-shim.mjs is preloaded:
+ * PostGraphile 5.1 calls Promise.withResolvers, native only from Node 22.
+ */
+export function startPostgraphile(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
+  return startScriptServer(
+    "postgraphile",
+    ["--import", pathToFileURL(path.join(BENCH_SRC, "node22-shim.mjs")).href, path.join(BENCH_SRC, "postgraphile-server.mjs")],
+    { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize), NODE_ENV: "production" },
+    logDir,
+    60_000,
+  );
 }
