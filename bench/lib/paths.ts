@@ -1,7 +1,8 @@
 import path from "node:path";
 
-/** The repository root: dist-bench/lib/paths.js is two levels down. */
-export const ROOT = path.resolve(__dirname, "../..");
+import { ROOT } from "../../test/support/paths";
+
+export { ROOT };
 /**
  * The dashql under test. BENCH_DASHQL_CLI points the servers at another build
  * (e.g. the last commit built in a temp dir) to measure before/after in one run.
