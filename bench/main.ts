@@ -9,7 +9,7 @@
  * stopped at the end, on errors and on Ctrl-C.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -48,6 +48,8 @@ export interface BenchReport {
   git?: string;
   dataset?: DatasetCounts & { loadMs: number; migrateMs: number };
   server?: { startMs: number; idleRssMb: number };
+  /** The peer in the load phase: PostGraphile's version (from node_modules) and start-up time. */
+  peer?: { name: string; version?: string; startMs: number };
   operations: OperationResult[];
   bulk: BulkResult[];
   growth: GrowthResult[];
@@ -67,6 +69,14 @@ async function gitRevision(): Promise<string | undefined> {
     const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
     const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
     return dirty ? `${rev}+uncommitted src changes` : rev;
+  } catch {
+    return undefined;
+  }
+}
+
+async function postgraphileVersion(): Promise<string | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(ROOT, "node_modules/postgraphile/package.json"), "utf8")).version;
   } catch {
     return undefined;
   }
@@ -168,7 +178,8 @@ async function main(): Promise<void> {
         let peer: ServerProcess | undefined;
         try {
           peer = await startPostgraphile(url, tmp, 10);
-          log(`PostGraphile ready in ${peer.startMs.toFixed(0)} ms`);
+          report.peer = { name: "PostGraphile (amber preset)", version: await postgraphileVersion(), startMs: peer.startMs };
+          log(`PostGraphile ${report.peer.version ?? "?"} ready in ${peer.startMs.toFixed(0)} ms`);
         } catch (error) {
           const message = `PostGraphile not measured: ${(error as Error).message}`;
           log(message);

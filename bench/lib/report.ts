@@ -41,7 +41,8 @@ export function renderReport(report: BenchReport): string {
   );
 
   if (report.operations.length > 0) {
-    out.push("", "Operations: dashql as a ratio to the single-SQL floor (same requests) and to PostGraphile 5 (same question), same run");
+    const peer = report.peer ? `PostGraphile ${report.peer.version ?? "?"} (amber preset)` : "PostGraphile";
+    out.push("", `Operations: dashql as a ratio to the single-SQL floor (same requests) and to ${peer} (same question), same run`);
     const tail = (r: { p50Ms: number; p99Ms: number } | undefined) => (r ? r.p99Ms / r.p50Ms : undefined);
     const rows = report.operations.map((o) => {
       if (!o.dashql || !o.floor) return [o.operation, o.description, o.skipped ?? "skipped"];
