@@ -75,7 +75,8 @@ export async function loadRound(server: ServerProcess, job: Omit<LoadJob, "url">
 }
 
 export function median(values: number[]): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  // NaN arrives as null from the load generator (JSON) when a round got no answers.
+  const sorted = values.filter((v) => typeof v === "number" && !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
