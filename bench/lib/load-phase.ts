@@ -156,6 +156,12 @@ async function fitQ3(ctx: BenchContext, dashql: ServerProcess, result: Operation
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export async function runLoadPhase(
   ctx: BenchContext,
   dashql: ServerProcess,
@@ -213,17 +219,20 @@ export async function runLoadPhase(
         ctx.log(`  PostGraphile round ${round}: ${fmt(p[p.length - 1])}`);
       }
     }
+    // Ratios are taken within each round (the servers ran back to back under the same background load),
+    // then the median of those: the way ../shared/peers/compare.cjs reports them.
+    const medianRatio = (other: RoundResult[]) => median(d.map((r, i) => r.requestsPerSec / other[i].requestsPerSec));
     if (p.length > 0) {
       result.peerRounds = p;
       result.peer = summarize(p);
-      result.peerRatio = summarize(d).requestsPerSec / result.peer.requestsPerSec;
+      result.peerRatio = medianRatio(p);
       if (result.peer.firstError) ctx.log(`  first PostGraphile error: ${result.peer.firstError}`);
     }
     result.dashqlRounds = d;
     result.floorRounds = f;
     result.dashql = summarize(d);
     result.floor = summarize(f);
-    result.ratio = result.dashql.requestsPerSec / result.floor.requestsPerSec;
+    result.ratio = medianRatio(f);
     if (result.dashql.firstError) ctx.log(`  first dashql error: ${result.dashql.firstError}`);
     if (result.floor.firstError) ctx.log(`  first floor error: ${result.floor.firstError}`);
   }
