@@ -315,6 +315,10 @@ describe("runAggregates", () => {
       expect.objectContaining({ host: null, runs: 1, summarized: 0, tests: 0, passRate: null, testSeconds: 0 }),
     ]);
     expect(groups[0].p95RunSeconds).toBeCloseTo(29, 6); // 10 + (30 - 10) * 0.95
+
+    // A chart asks for a few figures only; the statement then computes only those, with the same values.
+    const partial = await t.raw(`{ runAggregates(groupBy: [HOST]) { host ...F } } fragment F on RunAggregate { passRate p95RunSeconds }`, {}, { role: "READER" });
+    expect(partial.body.data.runAggregates).toEqual(groups.map((g) => ({ host: g.host, passRate: g.passRate, p95RunSeconds: g.p95RunSeconds })));
   });
 
   it("shows a row changed by plain SQL in the next answer", async () => {
@@ -499,6 +503,8 @@ describe("financeAggregates", () => {
       ["Company 1", 1, 1],
     ]);
     expect(res.statements).toBe(2); // the aggregate, then every company in one batch
+    const partial = await t.raw(`{ financeAggregates(groupBy: [YEAR]) { year sum { total } ... on FinanceAggregate { max { q1 } } } }`, {}, { role: "READER" });
+    expect(partial.body.data.financeAggregates).toEqual(byYear.map((g) => ({ year: g.year, sum: { total: g.sum.total }, max: { q1: g.max.q1 } })));
     const withoutCompany = await t.request(FinanceAggregatesDocument, { groupBy: ["BUSINESS_TYPE"] }, { role: "READER" });
     expect(ok(withoutCompany).financeAggregates.map((g) => [g.businessType, g.company, g.companies])).toEqual([
       ["Retail", null, 1],

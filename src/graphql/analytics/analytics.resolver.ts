@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Info, Query, Resolver, Root } from "type-graphql";
 import { fileAggregates, type FileAggregate } from "../../domain/analytics/file-aggregates";
 import { financeAggregates, type FinanceAggregate } from "../../domain/analytics/finance-aggregates";
 import { runAggregates, type RunAggregate } from "../../domain/analytics/run-aggregates";
@@ -9,6 +10,7 @@ import { CompanyType } from "../company/company.type";
 import { FileFilter } from "../file/file.inputs";
 import { FileGroupByEnum, FinanceGroupByEnum, RunGroupByEnum, TimeBucketEnum } from "./analytics.enums";
 import { FinanceAggregateFilter, RunAggregateFilter } from "./analytics.inputs";
+import { requestedFields, requestedFigures } from "./requested-fields";
 import { FileAggregateType, FinanceAggregateType, RunAggregateType } from "./analytics.type";
 
 /** Grouped aggregates for the dashboard's charts: each field is one SQL statement (see src/domain/analytics). */
@@ -20,8 +22,9 @@ export class AnalyticsResolver {
     @Arg("groupBy", () => [FinanceGroupByEnum]) groupBy: FinanceGroupByEnum[],
     @Arg("filter", () => FinanceAggregateFilter, { nullable: true }) filter: FinanceAggregateFilter | null,
     @Ctx() { em }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<FinanceAggregate[]> {
-    return financeAggregates(em, { groupBy, filter });
+    return financeAggregates(em, { groupBy, filter, figures: requestedFigures(info) });
   }
 
   @Authorized("READER")
@@ -32,8 +35,10 @@ export class AnalyticsResolver {
     @Arg("timeZone", () => String, { nullable: true, defaultValue: "UTC" }) timeZone: string | null,
     @Arg("filter", () => RunAggregateFilter, { nullable: true }) filter: RunAggregateFilter | null,
     @Ctx() { em }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<RunAggregate[]> {
-    return runAggregates(em, { groupBy, bucket, timeZone, filter: filter && { ...filter, status: filter.status as QueueStatus[] | null } });
+    const status = (filter?.status ?? null) as QueueStatus[] | null;
+    return runAggregates(em, { groupBy, bucket, timeZone, filter: filter && { ...filter, status }, fields: requestedFields(info) });
   }
 
   @Authorized("READER")
