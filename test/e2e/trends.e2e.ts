@@ -41,21 +41,22 @@ function failures(host: string): string {
 
 const figureDesc = (page: Page, name: RegExp) => page.getByRole("figure", { name }).locator("svg desc").textContent();
 
-/** Smallest rendered font size (CSS px) of the chart text on the page: the SVG's own size times its scale. */
-function smallestChartText(page: Page): Promise<number> {
-  return page.evaluate(() => {
+/** Smallest rendered font size (CSS px) of the visible chart text: its computed size times the SVG's scale. */
+async function smallestChartText(page: Page): Promise<{ size: number; text: string }> {
+  const sizes = await page.evaluate(() => {
     const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<any> } }).document;
     const win = globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } };
-    let smallest = Infinity;
-    for (const text of Array.from(doc.querySelectorAll(".chart svg text"))) {
-      const svg = text.ownerSVGElement;
-      const viewBox = svg.viewBox.baseVal;
-      const scale = viewBox && viewBox.width ? svg.getBoundingClientRect().width / viewBox.width : 1;
-      const size = parseFloat(win.getComputedStyle(text).fontSize) * scale;
-      if ((text.textContent ?? "").trim() !== "") smallest = Math.min(smallest, size);
-    }
-    return smallest;
+    return Array.from(doc.querySelectorAll(".chart svg text"))
+      .filter((text) => (text.textContent ?? "").trim() !== "" && text.getBoundingClientRect().width > 0)
+      .map((text) => {
+        const svg = text.ownerSVGElement;
+        const viewBox = svg.viewBox.baseVal;
+        const scale = viewBox && viewBox.width ? svg.getBoundingClientRect().width / viewBox.width : 1;
+        return { size: parseFloat(win.getComputedStyle(text).fontSize) * scale, text: String(text.textContent) };
+      });
   });
+  expect(sizes.length).toBeGreaterThan(0);
+  return sizes.reduce((a, b) => (b.size < a.size ? b : a));
 }
 
 describe("trends", () => {
@@ -104,20 +105,20 @@ describe("trends", () => {
           expect(await page.getByRole("figure", { name: /Failed tests by host/ }).locator(".chart-tooltip").textContent()).toBe("e2e-trends-b: 15 failed tests"),
         );
 
-        expect(await smallestChartText(page)).toBeGreaterThanOrEqual(11);
+        expect((await smallestChartText(page)).size).toBeGreaterThanOrEqual(11);
         const overflow = await page.evaluate(() => {
           const { document } = globalThis as unknown as PageGlobals;
           return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - document.documentElement.clientWidth;
         });
-        expect(overflow).toBe(0);
         await screenshot(page, `trends-${width}`);
+        expect(overflow).toBe(0);
 
         // The Companies page's chart: the demo companies' totals per year by business type.
         await page.getByRole("link", { name: "Companies" }).click();
         const earnings = page.getByRole("figure", { name: /Total earnings per year by business type/ });
         await earnings.scrollIntoViewIfNeeded();
         await eventually(async () => expect(await earnings.locator(".chart-bar").count()).toBeGreaterThan(0));
-        expect(await smallestChartText(page)).toBeGreaterThanOrEqual(11);
+        expect((await smallestChartText(page)).size).toBeGreaterThanOrEqual(11);
         await screenshot(page, `companies-earnings-${width}`);
       } finally {
         await open.context.close();

@@ -30,11 +30,12 @@ export function useContainerWidth<T extends HTMLElement>(fallback = 640): [(node
 }
 
 /** Axis ticks from 0 to the first "nice" value (1, 2 or 5 x 10^k steps) above the maximum, so the tallest bar never touches the top. */
-export function niceTicks(max: number, count = 5): number[] {
+export function niceTicks(max: number, count = 5, integer = false): number[] {
   if (!(max > 0)) return [0, 1];
   const rough = max / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? 10 * magnitude;
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? 10 * magnitude;
+  const step = integer ? Math.max(1, Math.ceil(nice)) : nice;
   const top = (Math.floor(max / step) + 1) * step;
   const ticks: number[] = [];
   for (let v = 0; v <= top + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
@@ -114,6 +115,12 @@ export function lastDays(days: number, now = new Date()): Date[] {
 const dayLabel = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric" });
 export const formatDay = (d: Date) => dayLabel.format(d);
 
+/** Centred over the datum, but kept inside the chart: the text is ~7.5 px per character at 14 px. */
+function tipLeft(tip: ChartTooltip, width: number): number {
+  const estimated = Math.min(width - 16, tip.text.length * 7.5 + 16);
+  return Math.max(8, Math.min(tip.x - estimated / 2, width - estimated - 8));
+}
+
 export interface ChartFrameProps {
   /** Visible caption and the SVG's <title>. */
   title: string;
@@ -145,7 +152,7 @@ export function ChartFrame({ title, controls, state, legend, children, className
           <>
             {children(width, setTip)}
             {tip && (
-              <div className="chart-tooltip" role="status" style={{ left: Math.min(Math.max(tip.x, 60), width - 60), top: tip.y }}>
+              <div className="chart-tooltip" role="status" style={{ left: tipLeft(tip, width), top: tip.y }}>
                 {tip.text}
               </div>
             )}

@@ -29,22 +29,27 @@ interface Common {
   /** The tooltip text of one value. */
   tip: (category: string, series: string, value: number) => string;
   showTip: (tip: ChartTooltip | null) => void;
+  /** Counts (runs, tests): ticks on whole numbers only. */
+  integer?: boolean;
 }
 
-/** Every k-th category label, so labels stay ~64 px apart however narrow the chart. */
-function categoryTicks(count: number, plotWidth: number, minGap = 64): number[] {
+/** Every k-th category label, so labels (~7 px per character) keep apart however narrow the chart. */
+function categoryTicks(categories: string[], plotWidth: number): number[] {
+  const count = categories.length;
+  const minGap = Math.max(36, Math.max(0, ...categories.map((c) => c.length)) * 7 + 14);
   const every = Math.max(1, Math.ceil(count / Math.max(1, Math.floor(plotWidth / minGap))));
   return Array.from({ length: count }, (_, i) => i + 1).filter((i) => (i - 1) % every === 0);
 }
 
 type Datum = { x: number; y: number; category: string; series: string };
 
-function ValueAxis({ ticks, unit, format }: { ticks: number[]; unit: string; format: (v: number) => string }) {
+/** A function, not a component: VictoryChart recognizes its axes by their element type. */
+function valueAxis(ticks: number[], unit: string, format: (v: number) => string) {
   return <VictoryAxis dependentAxis tickValues={ticks} tickFormat={(t: number) => format(t)} label={unit} style={VALUE_AXIS_STYLE} />;
 }
 
 /** Columns per category: `stacked` series on top of each other, else side by side. */
-export function ColumnChart(props: Common & { series: Series[]; stacked: boolean; height?: number }) {
+export function ColumnChart(props: Common & { series: Series[]; stacked: boolean; height?: number; barClassName?: string }) {
   const { width, title, desc, categories, unit, format, tip, showTip, series, stacked } = props;
   const height = props.height ?? 280;
   const padding = { top: 16, bottom: 44, left: 64, right: 12 };
@@ -52,7 +57,7 @@ export function ColumnChart(props: Common & { series: Series[]; stacked: boolean
   const totals = categories.map((_, i) =>
     stacked ? series.reduce((s, x) => s + Math.max(0, x.values[i] ?? 0), 0) : Math.max(0, ...series.map((x) => x.values[i] ?? 0)),
   );
-  const ticks = niceTicks(Math.max(0, ...totals));
+  const ticks = niceTicks(Math.max(0, ...totals), 5, props.integer);
   const slot = plotWidth / Math.max(1, categories.length);
   const barWidth = Math.max(2, Math.min(48, stacked ? slot * 0.7 : (slot * 0.8) / Math.max(1, series.length)));
   const bars = series.map((s) => (
@@ -63,7 +68,7 @@ export function ColumnChart(props: Common & { series: Series[]; stacked: boolean
       style={{ data: { fill: s.color } }}
       data={s.values.flatMap((v, i): Datum[] => (v === null ? [] : [{ x: i + 1, y: v, category: categories[i], series: s.name }]))}
       dataComponent={
-        <FocusableDatum label={(d: Datum) => tip(d.category, d.series, d.y)} onShow={showTip} className="chart-bar" skipZero={stacked}>
+        <FocusableDatum label={(d: Datum) => tip(d.category, d.series, d.y)} onShow={showTip} className={`chart-bar ${props.barClassName ?? ""}`} skipZero={stacked}>
           <Bar />
         </FocusableDatum>
       }
@@ -79,11 +84,11 @@ export function ColumnChart(props: Common & { series: Series[]; stacked: boolean
       domain={{ x: [0.5, categories.length + 0.5], y: [0, ticks[ticks.length - 1]] }}
     >
       <VictoryAxis
-        tickValues={categoryTicks(categories.length, plotWidth)}
+        tickValues={categoryTicks(categories, plotWidth)}
         tickFormat={(t: number) => categories[t - 1] ?? ""}
         style={AXIS_STYLE}
       />
-      <ValueAxis ticks={ticks} unit={unit} format={format} />
+      {valueAxis(ticks, unit, format)}
       {stacked ? <VictoryStack>{bars}</VictoryStack> : <VictoryGroup offset={barWidth}>{bars}</VictoryGroup>}
     </VictoryChart>
   );
@@ -97,7 +102,7 @@ export function BarListChart(props: Common & { values: number[]; color: string; 
   const left = Math.min(Math.round(width * 0.4), longest * 7 + 16);
   const padding = { top: 8, bottom: 48, left, right: 16 };
   const height = padding.top + padding.bottom + Math.max(1, categories.length) * 28;
-  const ticks = niceTicks(Math.max(0, ...values), Math.max(2, Math.min(5, Math.floor((width - left) / 72))));
+  const ticks = niceTicks(Math.max(0, ...values), Math.max(2, Math.min(5, Math.floor((width - left) / 72))), props.integer);
   const ellipsis = (c: string) => (c.length * 7 + 16 > left ? `${c.slice(0, Math.max(3, Math.floor((left - 16) / 7) - 1))}…` : c);
   return (
     <VictoryChart
@@ -110,7 +115,7 @@ export function BarListChart(props: Common & { values: number[]; color: string; 
       domain={{ x: [0.5, categories.length + 0.5], y: [0, ticks[ticks.length - 1]] }}
     >
       <VictoryAxis tickValues={categories.map((_, i) => i + 1)} tickFormat={(t: number) => ellipsis(categories[t - 1] ?? "")} style={AXIS_STYLE} />
-      <ValueAxis ticks={ticks} unit={unit} format={format} />
+      {valueAxis(ticks, unit, format)}
       <VictoryBar
         barWidth={18}
         style={{ data: { fill: color } }}
@@ -135,8 +140,8 @@ export function LineChart(props: Common & { values: (number | null)[]; color: st
   const points = values.flatMap((v, i): Datum[] => (v === null ? [] : [{ x: i + 1, y: v, category: categories[i], series }]));
   return (
     <VictoryChart width={width} height={280} padding={padding} title={title} desc={desc} domain={{ x: [0.5, categories.length + 0.5], y: [0, top] }}>
-      <VictoryAxis tickValues={categoryTicks(categories.length, plotWidth)} tickFormat={(t: number) => categories[t - 1] ?? ""} style={AXIS_STYLE} />
-      <ValueAxis ticks={ticks.filter((t) => t <= top)} unit={unit} format={format} />
+      <VictoryAxis tickValues={categoryTicks(categories, plotWidth)} tickFormat={(t: number) => categories[t - 1] ?? ""} style={AXIS_STYLE} />
+      {valueAxis(ticks.filter((t) => t <= top), unit, format)}
       <VictoryLine
         style={{ data: { stroke: color, strokeWidth: 2 } }}
         data={values.map((v, i) => ({ x: i + 1, y: v }))}

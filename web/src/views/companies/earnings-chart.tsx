@@ -40,6 +40,7 @@ export function EarningsChart({ companyName, finances }: EarningsChartProps) {
           format={formatCompact}
           series={QUARTERS.map((q) => ({ name: q.label, color: q.color, values: rows.map((f) => f[q.key]) }))}
           stacked={false}
+          barClassName="earnings-bar"
           tip={(year, quarter, v) => `${year} ${quarter}: ${formatMoney(v)}`}
           showTip={showTip}
         />

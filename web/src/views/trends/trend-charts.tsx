@@ -123,6 +123,7 @@ export function RunsByStatusChart() {
           format={(v) => count.format(v)}
           series={series}
           stacked
+          integer
           tip={(day, status, v) => `${day}: ${count.format(v)} ${status}`}
           showTip={showTip}
         />
@@ -154,6 +155,7 @@ export function FailuresByHostChart() {
           unit="failed tests"
           format={(v) => count.format(v)}
           values={groups.map((g) => g.failures)}
+          integer
           color={STATUS_COLORS.FAILED}
           series="failures"
           tip={(host, _s, v) => `${host}: ${count.format(v)} failed tests`}
