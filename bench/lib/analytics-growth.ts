@@ -13,7 +13,7 @@
  */
 import path from "node:path";
 import { Client } from "pg";
-import { cleanupAll, installSignalHandlers } from "./cleanup";
+import { cleanupAll, installSignalHandlers, onCleanup } from "./cleanup";
 import { check, post } from "./client";
 import type { BenchContext } from "./context";
 import { migrateDatabase } from "./dashql-cli";
@@ -250,13 +250,15 @@ if (require.main === module) {
   const started = Date.now();
   const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
   (async () => {
-    const { mkdtemp } = await import("node:fs/promises");
+    const { mkdtemp, rm } = await import("node:fs/promises");
     const os = await import("node:os");
+    const tmp = await mkdtemp(path.join(os.tmpdir(), "dashql-bench-analytics-"));
+    onCleanup("temp dir", () => rm(tmp, { recursive: true, force: true }));
     const pg = await startPostgres(process.env.DATABASE_URL?.trim() || undefined);
     const ctx: BenchContext = {
       options: parseOptions([]),
       pg,
-      tmp: await mkdtemp(path.join(os.tmpdir(), "dashql-bench-analytics-")),
+      tmp,
       adminToken: `bench-admin-${Date.now()}-analytics-token`,
       fields: new Set(),
       commands: new Set(),
