@@ -97,6 +97,7 @@ export function ColumnChart(props: Common & { series: Series[]; stacked: boolean
 /** One horizontal bar per category, categories top to bottom as given; the chart grows with them. */
 export function BarListChart(props: Common & { values: number[]; color: string; series: string }) {
   const { width, title, desc, categories, unit, format, tip, showTip, values, color, series } = props;
+  const n = categories.length;
   const longest = Math.max(4, ...categories.map((c) => c.length));
   // ~7 px per character of 12 px text, at most 40% of the width for the labels.
   const left = Math.min(Math.round(width * 0.4), longest * 7 + 16);
@@ -114,12 +115,13 @@ export function BarListChart(props: Common & { values: number[]; color: string; 
       desc={desc}
       domain={{ x: [0.5, categories.length + 0.5], y: [0, ticks[ticks.length - 1]] }}
     >
-      <VictoryAxis tickValues={categories.map((_, i) => i + 1)} tickFormat={(t: number) => ellipsis(categories[t - 1] ?? "")} style={AXIS_STYLE} />
+      {/* Victory puts x = 1 at the bottom of a horizontal chart: the first category gets the top slot, x = n. */}
+      <VictoryAxis tickValues={categories.map((_, i) => i + 1)} tickFormat={(t: number) => ellipsis(categories[n - t] ?? "")} style={AXIS_STYLE} />
       {valueAxis(ticks, unit, format)}
       <VictoryBar
         barWidth={18}
         style={{ data: { fill: color } }}
-        data={values.map((v, i): Datum => ({ x: i + 1, y: v, category: categories[i], series }))}
+        data={values.map((v, i): Datum => ({ x: n - i, y: v, category: categories[i], series }))}
         dataComponent={
           <FocusableDatum label={(d: Datum) => tip(d.category, d.series, d.y)} onShow={showTip} className="chart-bar">
             <Bar />
