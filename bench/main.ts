@@ -201,6 +201,12 @@ async function main(): Promise<void> {
 
   if (options.phases.has("growth")) await phase("growth", async () => void (await runGrowthPhase(ctx, report.growth)));
   if (options.phases.has("startup")) await phase("startup", async () => void (report.startup = await runStartupPhase(ctx)));
+  if (process.env.BENCH_ANALYTICS) {
+    // Issue 12, optional (~4 min): the chart aggregates at 1M rows; see bench/lib/analytics-growth.ts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { formatAnalytics, runAnalyticsGrowthPhase }: typeof import("./lib/analytics-growth.js") = require("./lib/analytics-growth");
+    await phase("analytics", async () => void console.log(formatAnalytics(Object.assign(report, { analytics: await runAnalyticsGrowthPhase(ctx) }).analytics)));
+  }
   report.machine.loadAverage = os.loadavg().map((l) => Number(l.toFixed(2)));
 
   report.finishedAt = new Date().toISOString();
