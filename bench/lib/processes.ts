@@ -24,13 +24,32 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function rssMb(pid: number): number {
+function ownRssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
+}
+
+/** The node processes `pid` started itself (the server processes of a `dashql serve` primary). */
+export function nodeChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((child) => readFileSync(`/proc/${child}/comm`, "utf8").trim() === "node");
+  } catch {
+    return [];
+  }
+}
+
+/** Resident set size of a server in MB: its process and its node child processes. */
+export function rssMb(pid: number): number {
+  return [pid, ...nodeChildren(pid)].reduce((sum, p) => sum + ownRssMb(p), 0);
 }
 
 /** Stops `handle` at cleanup (or earlier through the returned function) and keeps its stderr in `logFile`. */
