@@ -6,7 +6,7 @@ import { loadConfig } from "../src/config/config";
 import { createLogger } from "../src/config/logger";
 import { openDatabase, type Database } from "../src/db/data-source";
 import { enqueueRuns } from "../src/domain/queue/queue.service";
-import { claimRuns, completeRun, failRun, releaseRun, renewLease, TTL_PASSED_ERROR } from "../src/domain/queue/queue.worker";
+import { claimRuns, completeRun, failRun, releaseRun, renewLease, TTL_PASSED_ERROR } from "../src/domain/queue/run-claim.service";
 import { ProcessedRunDocument } from "./generated/graphql";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 import { runCli, type CliResult } from "./support/paths";

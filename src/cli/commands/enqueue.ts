@@ -2,7 +2,8 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_TTL_MS, enqueueRuns, type EnqueueRunProps } from "../../domain/queue/queue.service";
 import { InvalidInputError } from "../../domain/shared/errors";
-import { durationOption, formatDuration } from "../duration";
+import { formatDuration } from "../duration";
+import { durationOption } from "../options";
 import { checkKeys, fileError, isRecord, readJsonFile, renamePaths } from "../json-file";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 

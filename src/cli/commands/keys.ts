@@ -3,7 +3,7 @@ import { ApiKey } from "../../domain/api-key/api-key.entity";
 import { createApiKey, revokeApiKey } from "../../domain/api-key/api-key.service";
 import { NotFoundError } from "../../domain/shared/errors";
 import { findUserByName } from "../../domain/user/user.service";
-import { integerOption } from "../duration";
+import { integerOption } from "../options";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
 
 export function registerKeys(program: Command): void {

@@ -14,7 +14,7 @@ import { TrackedFile } from "../../domain/file/tracked-file.entity";
 import * as junit from "../../domain/queue/junit";
 import { QueueItem } from "../../domain/queue/queue-item.entity";
 import * as queue from "../../domain/queue/queue.service";
-import * as worker from "../../domain/queue/queue.worker";
+import * as worker from "../../domain/queue/run-claim.service";
 import * as runs from "../../domain/queue/run-processor";
 import * as users from "../../domain/user/user.service";
 import { User } from "../../domain/user/user.entity";

@@ -5,9 +5,10 @@ import { Option, type Command } from "commander";
 import type { EntityManager } from "typeorm";
 import type { Logger } from "../../config/logger";
 import type { QueueItem } from "../../domain/queue/queue-item.entity";
-import { claimRuns, completeRun, failRun, releaseRun, renewLease } from "../../domain/queue/queue.worker";
+import { claimRuns, completeRun, failRun, releaseRun, renewLease } from "../../domain/queue/run-claim.service";
 import { processRun } from "../../domain/queue/run-processor";
-import { durationOption, formatDuration, integerOption } from "../duration";
+import { formatDuration } from "../duration";
+import { durationOption, integerOption } from "../options";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
 
 interface WorkOptions {

@@ -16,7 +16,7 @@ import {
 
 export type CompanyOrderBy = "NAME_ASC" | "NAME_DESC" | "CREATED_AT_DESC";
 
-export interface CompanyFilter {
+export interface CompanyFilterProps {
   /** Case-insensitive substring of the name. */
   nameContains?: string | null;
   /** Exact match. */
@@ -28,7 +28,7 @@ export interface CompanyFilter {
 export interface ListCompaniesProps {
   first: number;
   after?: string | null;
-  filter?: CompanyFilter | null;
+  filter?: CompanyFilterProps | null;
   orderBy?: CompanyOrderBy | null;
 }
 

@@ -1,7 +1,7 @@
 import { lstat, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { EntityManager } from "typeorm";
-import { MAX_FILES_PER_CALL, registerFiles, type FileInput, type RegisterFilesResult } from "./file.service";
+import { MAX_FILES_PER_CALL, registerFiles, type FileProps, type RegisterFilesResult } from "./file.service";
 
 /** One regular file found by walkFiles. */
 export interface WalkedFile {
@@ -133,7 +133,7 @@ export interface FileRegistrarOptions {
  */
 export class FileRegistrar {
   private readonly batchSize: number;
-  private batch: FileInput[] = [];
+  private batch: FileProps[] = [];
   private inflight: Promise<void> = Promise.resolve();
   // Kept instead of left on the in-flight promise: a rejection nobody awaits yet would crash node as unhandled.
   private failure: { error: unknown } | undefined;
@@ -147,7 +147,7 @@ export class FileRegistrar {
   }
 
   /** Queues a file; waits only when a full batch must wait for the previous one. Rejects once a batch has failed. */
-  async add(file: FileInput): Promise<void> {
+  async add(file: FileProps): Promise<void> {
     if (this.failure) throw this.failure.error;
     this.batch.push(file);
     if (this.batch.length >= this.batchSize) await this.send();

@@ -33,7 +33,7 @@ export interface EnqueueRunProps {
   timeToLive?: Date | null;
 }
 
-export interface QueueFilter {
+export interface QueueFilterProps {
   status?: QueueStatus | null;
   /** Exact match. */
   owner?: string | null;
@@ -47,7 +47,7 @@ export interface ListQueueProps {
   /** 1..500 */
   first: number;
   after?: string | null;
-  filter?: QueueFilter | null;
+  filter?: QueueFilterProps | null;
 }
 
 const QUEUE_ORDER = "QUEUE_ID_DESC";
