@@ -3,7 +3,7 @@ import { InvalidInputError, isForeignKeyViolation, NotFoundError } from "../shar
 import type { Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
-import { TRACKED_FILE_COLUMNS, toTrackedFile, type TrackedFileRow } from "./file.loaders";
+import { entityRows } from "../shared/entity-rows";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText } from "../shared/text";
 
@@ -159,19 +159,17 @@ export async function listFiles(em: EntityManager, props: ListFilesProps): Promi
   }
 
   return pageNewestById(em, {
-    name: "files",
-    from: "tracked_file f",
-    columns: TRACKED_FILE_COLUMNS,
-    idColumn: "f.id",
+    table: "tracked_file",
+    alias: "f",
+    rows: entityRows(em, TrackedFile, "f"),
     filters: [
-      ["h", "f.host = ?", filter?.host],
-      ["r", "f.run_dir = ?", filter?.runDir],
-      ["t", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
-      ["c", "f.created_at > ?", createdAfter],
+      ["host", "f.host = ?", filter?.host],
+      ["dir", "f.run_dir = ?", filter?.runDir],
+      ["type", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
+      ["since", "f.created_at > ?", createdAfter],
     ],
     first,
     after,
     order: FILE_ORDER,
-    map: toTrackedFile,
   });
 }

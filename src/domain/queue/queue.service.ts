@@ -3,6 +3,7 @@ import { PATH_MAX } from "../file/file-path";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
 import type { Page } from "../shared/pagination";
 import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
+import { entityRows } from "../shared/entity-rows";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText, text } from "../shared/text";
 
@@ -233,71 +234,17 @@ export async function listQueue(em: EntityManager, props: ListQueueProps): Promi
   }
 
   return pageNewestById(em, {
-    name: "queue",
-    from: "queue_item q",
-    columns: QUEUE_ITEM_COLUMNS,
-    idColumn: "q.id",
+    table: "queue_item",
+    alias: "q",
+    rows: entityRows(em, QueueItem, "q"),
     filters: [
-      ["s", "q.status = ?", filter?.status],
-      ["o", "q.owner = ?", filter?.owner],
-      ["t", "q.run_tag = ?", filter?.runTag],
-      ["h", "q.host = ?", filter?.host],
+      ["status", "q.status = ?", filter?.status],
+      ["owner", "q.owner = ?", filter?.owner],
+      ["tag", "q.run_tag = ?", filter?.runTag],
+      ["host", "q.host = ?", filter?.host],
     ],
     first,
     after,
     order: QUEUE_ORDER,
-    map: toQueueItem,
   });
-}
-
-/** The queue_item columns the hot-path reads select (alias `q`), in the shape `toQueueItem` maps. */
-export const QUEUE_ITEM_COLUMNS =
-  "q.id, q.created_at, q.time_to_live, q.run_dir, q.owner, q.site, q.host, q.run_tag, q.user_tag, q.status, q.attempts, " +
-  "q.started_at, q.finished_at, q.last_error, q.lease_owner, q.lease_expires_at, q.summary";
-
-/** A queue_item row as pg returns it, or as json_agg returns it (timestamps as ISO strings). */
-export interface QueueItemRow {
-  id: number;
-  created_at: Date | string;
-  time_to_live: Date | string;
-  run_dir: string;
-  owner: string;
-  site: string | null;
-  host: string | null;
-  run_tag: string;
-  user_tag: string;
-  status: QueueStatus;
-  attempts: number;
-  started_at: Date | string | null;
-  finished_at: Date | string | null;
-  last_error: string | null;
-  lease_owner: string | null;
-  lease_expires_at: Date | string | null;
-  summary: TestSummary | null;
-}
-
-const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
-const toDateOrNull = (value: Date | string | null): Date | null => (value === null ? null : toDate(value));
-
-/** Maps a row to the entity without TypeORM's hydration (hot path, and rows from json_agg). */
-export function toQueueItem(row: QueueItemRow): QueueItem {
-  const item = new QueueItem();
-  item.id = row.id;
-  item.createdAt = toDate(row.created_at);
-  item.timeToLive = toDate(row.time_to_live);
-  item.runDir = row.run_dir;
-  item.owner = row.owner;
-  item.site = row.site;
-  item.host = row.host;
-  item.runTag = row.run_tag;
-  item.userTag = row.user_tag;
-  item.status = row.status;
-  item.attempts = row.attempts;
-  item.startedAt = toDateOrNull(row.started_at);
-  item.finishedAt = toDateOrNull(row.finished_at);
-  item.lastError = row.last_error;
-  item.leaseOwner = row.lease_owner;
-  item.leaseExpiresAt = toDateOrNull(row.lease_expires_at);
-  item.summary = row.summary;
-  return item;
 }
