@@ -34,6 +34,13 @@ export interface EnqueueRunProps {
   timeToLive?: Date | null;
 }
 
+export interface EnqueueResult {
+  /** One item per run, in input order; repeats of a run share its item. */
+  items: QueueItem[];
+  /** Ids of the items this call inserted (the others were already QUEUED or RUNNING). */
+  created: ReadonlySet<number>;
+}
+
 export interface QueueFilterProps {
   status?: QueueStatus | null;
   /** Exact match. */
@@ -118,15 +125,16 @@ const ENQUEUE_ROUNDS = 3;
  * item (the first occurrence's fields). Concurrent identical calls create one row:
  * the partial unique index queue_item_active_run_key arbitrates, and the loser's
  * ON CONFLICT DO NOTHING waits for the winner to commit, then selects its row.
+ * `created` holds the ids of the items this call inserted.
  */
-export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunProps[]): Promise<QueueItem[]> {
+export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunProps[]): Promise<EnqueueResult> {
   if (!Array.isArray(runs)) throw new InvalidInputError("runs must be a list", "runs");
   if (runs.length > MAX_RUNS_PER_CALL) {
     throw new InvalidInputError(`at most ${MAX_RUNS_PER_CALL} runs per call (got ${runs.length})`, "runs");
   }
   const now = Date.now();
   const rows = runs.map((run, i) => normalizeRun(run, `runs[${i}]`, now));
-  if (rows.length === 0) return [];
+  if (rows.length === 0) return { items: [], created: new Set() };
   const unique = new Map<string, RunRow>();
   for (const row of rows) {
     const key = runKey(row.host, row.runDir);
@@ -135,6 +143,7 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
 
   return em.transaction(async (tx) => {
     const found = new Map<string, QueueItem>();
+    const created = new Set<number>();
     for (let round = 0; round < ENQUEUE_ROUNDS && found.size < unique.size; round++) {
       // Sorted by key: concurrent calls with overlapping runs then take index locks in the
       // same order and wait for each other instead of deadlocking.
@@ -142,12 +151,14 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
         .filter(([key]) => !found.has(key))
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, row]) => row);
-      await tx.query(
+      // DO NOTHING returns only the rows this statement inserted: those are the ones this call created.
+      const inserted: { id: number }[] = await tx.query(
         `INSERT INTO queue_item (run_dir, owner, site, host, run_tag, user_tag, time_to_live, status)
          SELECT d, o, s, h, rt, ut, ttl, 'QUEUED'
          FROM unnest($1::text[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::timestamptz[])
            AS u(d, o, s, h, rt, ut, ttl)
-         ON CONFLICT (coalesce(host, ''), run_dir) WHERE status IN ('QUEUED', 'RUNNING') DO NOTHING`,
+         ON CONFLICT (coalesce(host, ''), run_dir) WHERE status IN ('QUEUED', 'RUNNING') DO NOTHING
+         RETURNING id`,
         [
           missing.map((r) => r.runDir),
           missing.map((r) => r.owner),
@@ -158,6 +169,7 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
           missing.map((r) => r.timeToLive.toISOString()),
         ],
       );
+      for (const { id } of inserted) created.add(id);
       // A new statement takes a new snapshot, so rows committed by a concurrent enqueue are visible here.
       const items = await tx
         .getRepository(QueueItem)
@@ -170,11 +182,12 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
         .getMany();
       for (const item of items) found.set(runKey(item.host, item.runDir), item);
     }
-    return rows.map((row) => {
+    const items = rows.map((row) => {
       const item = found.get(runKey(row.host, row.runDir));
       if (!item) throw new Error(`enqueueRuns: run ${row.runDir} neither inserted nor found after ${ENQUEUE_ROUNDS} rounds`);
       return item;
     });
+    return { items, created };
   });
 }
 

@@ -39,8 +39,8 @@ export class QueueResolver {
   @Mutation(() => [QueueItemType], {
     description: "Enqueue runs; a run already QUEUED or RUNNING (same host and runDir) returns its existing item. One transaction.",
   })
-  enqueueRuns(@Arg("runs", () => [EnqueueRunInput]) runs: EnqueueRunInput[], @Ctx() { em }: GraphQLContext): Promise<QueueItem[]> {
-    return enqueueRuns(em, runs);
+  async enqueueRuns(@Arg("runs", () => [EnqueueRunInput]) runs: EnqueueRunInput[], @Ctx() { em }: GraphQLContext): Promise<QueueItem[]> {
+    return (await enqueueRuns(em, runs)).items;
   }
 
   @Authorized("WRITER")
