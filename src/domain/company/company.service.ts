@@ -200,10 +200,11 @@ export async function updateCompany(em: EntityManager, id: number, props: Update
   }
 }
 
-/** Deletes a company and (by cascade) its finances. Returns false when there was no such company. */
-export async function deleteCompany(em: EntityManager, id: number): Promise<boolean> {
+/** Deletes a company and (by cascade) its finances; NOT_FOUND for an unknown id, like every other change by id. */
+export async function deleteCompany(em: EntityManager, id: number): Promise<true> {
   const result = await em.delete(Company, { id });
-  return (result.affected ?? 0) > 0;
+  if ((result.affected ?? 0) === 0) throw new NotFoundError("company", id);
+  return true;
 }
 
 /** Inserts or replaces finance rows of one company by year, in one transaction. */

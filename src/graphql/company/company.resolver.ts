@@ -74,7 +74,7 @@ export class CompanyResolver {
   }
 
   @Authorized("WRITER")
-  @Mutation(() => Boolean, { description: "Removes the company and its finances. False when there was no such company." })
+  @Mutation(() => Boolean, { description: "Removes the company and its finances; true. NOT_FOUND for an unknown id." })
   deleteCompany(@Arg("id", () => ID) id: string, @Ctx() { em }: GraphQLContext): Promise<boolean> {
     return deleteCompany(em, parseId(id));
   }
