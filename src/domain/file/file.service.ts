@@ -3,7 +3,6 @@ import { InvalidInputError, isForeignKeyViolation, NotFoundError } from "../shar
 import type { Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
-import { entityRows } from "../shared/entity-rows";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText } from "../shared/text";
 
@@ -158,18 +157,10 @@ export async function listFiles(em: EntityManager, props: ListFilesProps): Promi
     throw new InvalidInputError("filter.createdAfter must be a valid date", "filter.createdAfter");
   }
 
-  return pageNewestById(em, {
-    table: "tracked_file",
-    alias: "f",
-    rows: entityRows(em, TrackedFile, "f"),
-    filters: [
-      ["host", "f.host = ?", filter?.host],
-      ["dir", "f.run_dir = ?", filter?.runDir],
-      ["type", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
-      ["since", "f.created_at > ?", createdAfter],
-    ],
-    first,
-    after,
-    order: FILE_ORDER,
-  });
+  return pageNewestById(em, TrackedFile, "f", { first, after, order: FILE_ORDER }, [
+    ["host", "f.host = ?", filter?.host],
+    ["dir", "f.run_dir = ?", filter?.runDir],
+    ["type", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
+    ["since", "f.created_at > ?", createdAfter],
+  ]);
 }

@@ -3,7 +3,6 @@ import { PATH_MAX } from "../file/file-path";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
 import type { Page } from "../shared/pagination";
 import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
-import { entityRows } from "../shared/entity-rows";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText, text } from "../shared/text";
 
@@ -246,18 +245,10 @@ export async function listQueue(em: EntityManager, props: ListQueueProps): Promi
     throw new InvalidInputError(`filter.status must be one of ${QUEUE_STATUSES.join(", ")}`, "filter.status");
   }
 
-  return pageNewestById(em, {
-    table: "queue_item",
-    alias: "q",
-    rows: entityRows(em, QueueItem, "q"),
-    filters: [
-      ["status", "q.status = ?", filter?.status],
-      ["owner", "q.owner = ?", filter?.owner],
-      ["tag", "q.run_tag = ?", filter?.runTag],
-      ["host", "q.host = ?", filter?.host],
-    ],
-    first,
-    after,
-    order: QUEUE_ORDER,
-  });
+  return pageNewestById(em, QueueItem, "q", { first, after, order: QUEUE_ORDER }, [
+    ["status", "q.status = ?", filter?.status],
+    ["owner", "q.owner = ?", filter?.owner],
+    ["tag", "q.run_tag = ?", filter?.runTag],
+    ["host", "q.host = ?", filter?.host],
+  ]);
 }

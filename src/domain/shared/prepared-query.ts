@@ -1,7 +1,7 @@
 import { DatabaseError, type Pool, type QueryResultRow } from "pg";
 import { QueryFailedError, type EntityManager } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
-import type { EntityRows } from "./entity-rows";
+import { entityRows } from "./entity-rows";
 import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "./pagination";
 
 /**
@@ -94,13 +94,7 @@ export class StatementParts {
   }
 }
 
-export interface IdPageQuery<T extends { id: number }> {
-  /** The table: statements are named `${table}_page:...` and `${table}_count:...`. */
-  table: string;
-  /** The table's alias in `rows.select`, `filters` and the cursor condition. */
-  alias: string;
-  rows: EntityRows<T>;
-  filters: readonly SqlFilter[];
+export interface IdPageProps {
   first: number;
   after: string | null | undefined;
   /** Cursor tag: a cursor of another listing is refused. */
@@ -108,25 +102,34 @@ export interface IdPageQuery<T extends { id: number }> {
 }
 
 /**
- * A page of rows newest first (by id) with keyset pagination, as a prepared
- * statement per filter shape; `totalCount` runs only when asked. Shared by
- * listFiles and listQueue, whose tables are paged the same way.
+ * A page of `target`'s rows newest first (by id) with keyset pagination, as a
+ * prepared statement per filter shape (`${table}_page:...`); `totalCount`
+ * (`${table}_count:...`) runs only when asked. `filters` use `alias` for the
+ * table. Shared by listFiles and listQueue, whose tables are paged the same way.
  */
-export async function pageNewestById<T extends { id: number }>(em: EntityManager, q: IdPageQuery<T>): Promise<Page<T>> {
-  checkPageSize(q.first);
-  const from = `${q.table} ${q.alias}`;
-  const parts = new StatementParts().filter(q.filters);
-  const count = parts.counter(em, `${q.table}_count`, from);
-  if (q.after) {
-    const [id] = decodeCursor(q.after, q.order, ["number"]);
-    parts.add("after", `${q.alias}.id < ${parts.param(id)}`);
+export async function pageNewestById<T extends { id: number }>(
+  em: EntityManager,
+  target: new () => T,
+  alias: string,
+  props: IdPageProps,
+  filters: readonly SqlFilter[],
+): Promise<Page<T>> {
+  checkPageSize(props.first);
+  const table = em.connection.getMetadata(target).tableName;
+  const rows = entityRows(em, target, alias);
+  const from = `${table} ${alias}`;
+  const parts = new StatementParts().filter(filters);
+  const count = parts.counter(em, `${table}_count`, from);
+  if (props.after) {
+    const [id] = decodeCursor(props.after, props.order, ["number"]);
+    parts.add("after", `${alias}.id < ${parts.param(id)}`);
   }
-  const limit = parts.param(q.first + 1);
-  const rows = await preparedQuery<Record<string, unknown>>(
+  const limit = parts.param(props.first + 1);
+  const found = await preparedQuery<Record<string, unknown>>(
     em,
-    parts.statementName(`${q.table}_page`),
-    `SELECT ${q.rows.select} FROM ${from} ${parts.whereSql} ORDER BY ${q.alias}.id DESC LIMIT ${limit}`,
+    parts.statementName(`${table}_page`),
+    `SELECT ${rows.select} FROM ${from} ${parts.whereSql} ORDER BY ${alias}.id DESC LIMIT ${limit}`,
     parts.values,
   );
-  return toPage(rows.map(q.rows.map), q.first, (row) => encodeCursor(q.order, [row.id]), count);
+  return toPage(found.map(rows.map), props.first, (row) => encodeCursor(props.order, [row.id]), count);
 }
