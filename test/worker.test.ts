@@ -185,9 +185,10 @@ describe("failed runs", () => {
   it("fails a run whose time to live passed before a worker got to it, without processing it", async () => {
     const { pg, cli } = await freshDatabase();
     const dir = makeRun("ttl", { "TEST-ok.xml": PASSING });
-    const enqueued = await cli(["enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }]), "--ttl", "1s"]);
+    const enqueued = await cli(["enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }])]);
     expect(enqueued.code).toBe(0);
-    // The time to live has passed (set in the past rather than waited out).
+    // The time to live has passed: set in the past rather than waited out (a 1 s --ttl could pass
+    // before a loaded machine's enqueue even reached the database).
     await pg.query(`UPDATE queue_item SET time_to_live = now() - interval '1 second'`);
     const worked = await cli(["work", "--once"]);
     expect(worked.code).toBe(0);
