@@ -79,11 +79,10 @@ describe("far more concurrent requests than pooled connections", () => {
       const pending = Array.from({ length: 200 }, () => graphql(server.url, CompaniesDocument, { first: 10 }));
       const busy: Reply[] = [];
       for (const p of pending) void p.then((r) => isBusy(r) && busy.push(r));
-      // 50 requests are stuck behind the lock; each of the other 150 is refused without waiting for them.
-      // They arrive while the lock is still held, so none waited for a connection; the time bound is loose
-      // because on a loaded 2-core machine opening 200 client connections alone takes seconds.
+      // 50 requests are stuck behind the lock; each of the other 150 is refused without waiting for them:
+      // all 150 answers arrive while the lock is still held (an ordering, not a time bound, which a
+      // loaded 2-core machine broke: opening 200 client connections alone takes seconds there).
       await waitFor("150 'server busy' answers", async () => busy.length >= 150);
-      for (const r of busy) expect(r.ms).toBeLessThan(15_000);
       await lock.release();
       replies = await Promise.all(pending);
     } finally {
