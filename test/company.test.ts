@@ -227,13 +227,14 @@ describe("updateCompany, deleteCompany, upsertFinances", () => {
     expect(errorCodes(conflict)).toEqual(["CONFLICT"]);
   });
 
-  it("deletes a company with its finances; a second delete returns false", async () => {
+  it("deletes a company with its finances; a second delete answers NOT_FOUND, as every mutation on an unknown id does", async () => {
     const company = await create("Doomed", [{ year: 2001 }, { year: 2002 }]);
     const res = await t.request(DeleteCompanyDocument, { id: company.id });
     expect(res.body.data!.deleteCompany).toBe(true);
     expect(await count(`SELECT count(*) AS n FROM finance WHERE company_id = $1`, [Number(company.id)])).toBe(0);
     const again = await t.request(DeleteCompanyDocument, { id: company.id });
-    expect(again.body.data!.deleteCompany).toBe(false);
+    expect(errorCodes(again)).toEqual(["NOT_FOUND"]);
+    expect(again.body.errors![0].extensions).toMatchObject({ id: company.id });
   });
 
   it("inserts new years and replaces existing ones", async () => {
