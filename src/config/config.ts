@@ -62,6 +62,17 @@ export interface Config {
    * finishing it, so a test can kill a worker mid-run deterministically. 0 in real use.
    */
   readonly workerDelayMs: number;
+  /** METRICS: collect Prometheus metrics and serve them at /metrics (on by default; off only to measure what they cost). */
+  readonly metrics: boolean;
+  /**
+   * METRICS_TOKEN: outside development /metrics answers only `Authorization: Bearer <this>`;
+   * unset there, /metrics answers 404. In development /metrics is open.
+   */
+  readonly metricsToken: string | undefined;
+  /** TRUSTED_DOCUMENTS: manifest files (`{"sha256:<hex>": "<query>"}`) trusted beside the dashboard's own. */
+  readonly trustedDocuments: readonly string[];
+  /** TRUSTED_DOCUMENTS_ONLY: refuse query text that is not a trusted document (OPERATION_NOT_TRUSTED), except for ADMIN keys. */
+  readonly trustedDocumentsOnly: boolean;
 }
 
 const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
@@ -145,10 +156,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     authCacheTtlMs: integer("AUTH_CACHE_TTL_MS", 60_000, 0, 3_600_000),
     authFallbackTtlMs: integer("AUTH_FALLBACK_TTL_MS", 1_000, 0, 60_000),
     authFlushIntervalMs: integer("AUTH_FLUSH_INTERVAL_MS", 10_000, 100, 3_600_000),
+    metrics: bool("METRICS", true),
+    metricsToken: text("METRICS_TOKEN"),
+    trustedDocuments: (text("TRUSTED_DOCUMENTS") ?? "")
+      .split(",")
+      .map((file) => file.trim())
+      .filter((file) => file !== "")
+      .map((file) => path.resolve(file)),
+    trustedDocumentsOnly: bool("TRUSTED_DOCUMENTS_ONLY", false),
     ...overrides,
   };
   if (config.authCacheTtlMs < config.authFallbackTtlMs) {
     problems.push(`AUTH_CACHE_TTL_MS (${config.authCacheTtlMs}) must not be shorter than AUTH_FALLBACK_TTL_MS (${config.authFallbackTtlMs})`);
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

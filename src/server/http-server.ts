@@ -21,6 +21,7 @@ import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
+import type { ServerMetrics } from "./metrics";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
 export const WEB_DIST = path.resolve(__dirname, "../../web/dist");
@@ -36,6 +37,8 @@ export interface HttpServerDeps {
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   /** The built dashboard; WEB_DIST unless a test points elsewhere. */
   webRoot?: string;
+  /** Prometheus metrics: an Apollo plugin, Fastify hooks and GET /metrics (absent with METRICS=false). */
+  metrics?: ServerMetrics;
 }
 
 export interface RunningServer {
@@ -127,6 +130,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     logger: false,
   });
   fastify.server.headersTimeout = 66_000;
+  // Before any route: the hooks must apply to every one of them.
+  deps.metrics?.instrument(fastify);
 
   let draining = false;
   const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
@@ -147,6 +152,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       queryLimitsPlugin(schema),
       drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)),
       ...(deps.plugins ?? []),
+      ...(deps.metrics ? [deps.metrics.plugin()] : []),
     ],
   });
   await apollo.start();
@@ -178,6 +184,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
+  deps.metrics?.route(fastify);
 
   fastify.get("/readyz", async (_request, reply) => {
     let ready = true;
@@ -219,6 +226,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     // no more memory, instead of queueing until the pool wait times out.
     onRequest: async (request, reply) => {
       if (graphqlInFlight >= config.maxConcurrentRequests) {
+        deps.metrics?.overloadRefused();
         return reply.code(503).header("retry-after", "1").send(errorBody("SERVICE_UNAVAILABLE", "the server is busy; retry shortly"));
       }
       graphqlInFlight += 1;
