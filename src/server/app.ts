@@ -11,6 +11,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
 import { ServerMetrics } from "./metrics";
+import { DASHBOARD_MANIFEST, TrustedDocuments } from "./trusted-documents";
 
 export interface App {
   readonly server: RunningServer;
@@ -78,7 +79,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     await listener.start();
     const metrics = config.metrics ? new ServerMetrics({ config, logger, dataSource: database.dataSource, queueRefreshMs: options.queueMetricsRefreshMs }) : undefined;
     if (metrics) authenticator.onCacheLookup = metrics.onApiKeyLookup;
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics });
+    const trustedDocuments = await TrustedDocuments.load([DASHBOARD_MANIFEST, ...config.trustedDocuments], {
+      trustedOnly: config.trustedDocumentsOnly,
+      optional: [DASHBOARD_MANIFEST],
+      logger,
+    });
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics, trustedDocuments });
     const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {

@@ -22,6 +22,7 @@ import { buildDashqlSchema } from "../graphql/schema";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
 import type { ServerMetrics } from "./metrics";
+import type { TrustedDocuments } from "./trusted-documents";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
 export const WEB_DIST = path.resolve(__dirname, "../../web/dist");
@@ -39,6 +40,8 @@ export interface HttpServerDeps {
   webRoot?: string;
   /** Prometheus metrics: an Apollo plugin, Fastify hooks and GET /metrics (absent with METRICS=false). */
   metrics?: ServerMetrics;
+  /** Trusted documents: `documentId` requests, TRUSTED_DOCUMENTS_ONLY, compiled at start. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface RunningServer {
@@ -143,6 +146,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
     stopOnTerminationSignals: false,
     parseOptions: PARSE_OPTIONS,
+    // Trusted-only: automatic persisted queries find trusted documents only and never store what a client sends.
+    persistedQueries: deps.trustedDocuments?.trustedOnly ? { cache: deps.trustedDocuments.readOnlyApqCache(), ttl: null } : undefined,
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -153,6 +158,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)),
       ...(deps.plugins ?? []),
       ...(deps.metrics ? [deps.metrics.plugin()] : []),
+      ...(deps.trustedDocuments ? [deps.trustedDocuments.plugin(executor)] : []),
     ],
   });
   await apollo.start();
@@ -209,7 +215,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
     context: async (request) => {
       try {
-        return await contextFromAuthorization(contextDeps, request.headers.authorization, request.id);
+        const context = await contextFromAuthorization(contextDeps, request.headers.authorization, request.id);
+        // Here, once the key is known and before anything is parsed: an untrusted document costs no parsing.
+        deps.trustedDocuments?.checkHttpRequest(request.method, request.body, request.query as Record<string, unknown>, context.user);
+        return context;
       } catch (error) {
         throw contextFailure(error);
       }
