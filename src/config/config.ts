@@ -73,6 +73,24 @@ export interface Config {
   readonly trustedDocuments: readonly string[];
   /** TRUSTED_DOCUMENTS_ONLY: refuse query text that is not a trusted document (OPERATION_NOT_TRUSTED), except for ADMIN keys. */
   readonly trustedDocumentsOnly: boolean;
+  /** OpenTelemetry traces are on (the standard OTEL_* variables ask for them; see `tracingSettings`). */
+  readonly tracing: boolean;
+}
+
+/**
+ * Whether the OTEL_* variables ask for traces. The OpenTelemetry SDK reads its own
+ * variables (endpoint, protocol, sampler...); dashql only decides whether to start
+ * it: OTEL_TRACES_EXPORTER set to anything but `none`, or an OTLP endpoint given,
+ * and OTEL_SDK_DISABLED not `true`. Read before anything else loads (src/telemetry/register.ts).
+ */
+export function tracingSettings(env: Record<string, string | undefined>): { enabled: boolean; defaultServiceName: string | undefined } {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const exporter = value("OTEL_TRACES_EXPORTER");
+  const enabled =
+    value("OTEL_SDK_DISABLED")?.toLowerCase() !== "true" &&
+    (exporter !== undefined ? exporter !== "none" : Boolean(value("OTEL_EXPORTER_OTLP_ENDPOINT") ?? value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")));
+  // OTEL_SERVICE_NAME wins when set; otherwise spans say `dashql`, not `unknown_service:node`.
+  return { enabled, defaultServiceName: value("OTEL_SERVICE_NAME") ? undefined : "dashql" };
 }
 
 const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
@@ -164,6 +182,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       .filter((file) => file !== "")
       .map((file) => path.resolve(file)),
     trustedDocumentsOnly: bool("TRUSTED_DOCUMENTS_ONLY", false),
+    tracing: tracingSettings(env).enabled,
     ...overrides,
   };
   if (config.authCacheTtlMs < config.authFallbackTtlMs) {

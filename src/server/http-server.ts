@@ -23,6 +23,7 @@ import { createCompiledExecutor, type CompiledExecutor } from "./compiled-execut
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
 import type { ServerMetrics } from "./metrics";
 import type { TrustedDocuments } from "./trusted-documents";
+import { inOperationSpan, operationSpanPlugin, tagRequestSpan } from "../telemetry/operation-span";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
 export const WEB_DIST = path.resolve(__dirname, "../../web/dist");
@@ -159,6 +160,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       ...(deps.plugins ?? []),
       ...(deps.metrics ? [deps.metrics.plugin()] : []),
       ...(deps.trustedDocuments ? [deps.trustedDocuments.plugin(executor)] : []),
+      ...(config.tracing ? [operationSpanPlugin()] : []),
     ],
   });
   await apollo.start();
@@ -169,6 +171,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
 
   fastify.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (config.tracing) tagRequestSpan(request.id);
   });
   // While draining, a kept-alive connection is closed once its response is sent, so close() can finish
   // as soon as the requests it already had are answered.
@@ -249,7 +252,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
         }
       }
       const scope = { statements: 0, requestId: request.id };
-      const body = await withRequestScope(scope, () => apolloHandler.call(this, request as never, reply as never));
+      const handle = () => apolloHandler.call(this, request as never, reply as never);
+      const body = await withRequestScope(scope, config.tracing ? () => inOperationSpan(request.id, handle) : handle);
       reply.header("cache-control", "no-store");
       if (config.sqlStatementHeader) reply.header("x-sql-statements", String(scope.statements));
       return body;
