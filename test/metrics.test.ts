@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import { MAX_OPERATION_NAMES } from "../src/server/metrics";
+import { createTestDatabase } from "./support/database";
+import { runCli } from "./support/paths";
+import { startWorkerProcess, stopAllProcesses } from "./support/processes";
 import { metricValue, scrape, type Sample } from "./support/prometheus";
 import { errorCodes, startTestServer, type TestServer } from "./support/server";
 
@@ -207,6 +210,47 @@ describe("/metrics by NODE_ENV", () => {
       expect((await fetch(new URL("/metrics", off.url), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).toBe(404);
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe("dashql work --metrics-port", () => {
+  afterAll(() => stopAllProcesses());
+
+  it("serves the worker's runs processed and failed and their durations while it works", async () => {
+    const db = await createTestDatabase();
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "dashql-worker-metrics-"));
+    try {
+      const run = (name: string) => {
+        const dir = path.join(tmp, name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, "TEST-ok.xml"), `<testsuite name="ok" tests="1" failures="0" errors="0" time="0.1"><testcase name="a"/></testsuite>`);
+        return dir;
+      };
+      const schedule = path.join(tmp, "schedule.json");
+      // Claimed in this order: a run whose directory is missing fails, then two that succeed.
+      writeFileSync(schedule, JSON.stringify([{ RUN_DIR: path.join(tmp, "missing"), OWNER: "ci" }, { RUN_DIR: run("first"), OWNER: "ci" }, { RUN_DIR: run("second"), OWNER: "ci" }]));
+      expect((await runCli(["--database-url", db.url, "enqueue", "--schedule-file", schedule])).code).toBe(0);
+
+      // WORKER_DELAY_MS keeps the last run in progress long enough to scrape the worker before `--once` ends it.
+      const worker = startWorkerProcess(db.url, ["--once", "--metrics-port", "0"], { METRICS_TOKEN, WORKER_DELAY_MS: "3000" });
+      const url = /metrics at (\S+)/.exec(await worker.waitForLine(/^metrics at http/))![1];
+      await worker.waitForLine(/^run \d+ SUCCEEDED/, 30_000);
+      const samples = await scrape(url, METRICS_TOKEN);
+      expect(metricValue(samples, "dashql_worker_runs_total", { result: "failed" })).toBe(1);
+      expect(metricValue(samples, "dashql_worker_runs_total", { result: "succeeded" })).toBe(1);
+      expect(metricValue(samples, "dashql_worker_run_duration_seconds_count")).toBe(2);
+      // The succeeded run waited WORKER_DELAY_MS inside.
+      expect(metricValue(samples, "dashql_worker_run_duration_seconds_sum")).toBeGreaterThanOrEqual(3);
+      expect(metricValue(samples, "process_cpu_seconds_total")).toBeGreaterThan(0);
+      expect((await fetch(url)).status).toBe(401);
+
+      expect((await worker.exited).code).toBe(0);
+      expect(worker.stdout()).toMatch(/^processed 3 runs \(2 succeeded, 1 failed\)/m);
+    } finally {
+      await stopAllProcesses();
+      rmSync(tmp, { recursive: true, force: true });
+      await db.drop();
     }
   });
 });

@@ -9,6 +9,7 @@ import { claimRuns, completeRun, failRun, releaseRun, renewLease } from "../../d
 import { processRun } from "../../domain/queue/run-processor";
 import { durationOption, formatDuration, integerOption } from "../duration";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
+import { startWorkerMetrics, type WorkerMetrics } from "../worker-metrics";
 
 interface WorkOptions {
   once?: boolean;
@@ -17,6 +18,7 @@ interface WorkOptions {
   lease: number;
   maxAttempts: number;
   host?: string;
+  metricsPort?: number;
 }
 
 const DEFAULT_POLL_MS = 15 * 60_000;
@@ -46,6 +48,7 @@ interface WorkerContext {
   delayMs: number;
   shutdown: AbortSignal;
   counters: Counters;
+  metrics?: WorkerMetrics;
 }
 
 /** One claimed run: processes it while renewing its lease, then finishes, fails or releases it. */
@@ -167,7 +170,7 @@ async function workLoop(ctx: WorkerContext, workerId: string): Promise<void> {
       break;
     }
     for (const item of claimed) {
-      const task = runClaimed(ctx, item).finally(() => active.delete(task));
+      const task = (ctx.metrics ? ctx.metrics.timeRun(() => runClaimed(ctx, item)) : runClaimed(ctx, item)).finally(() => active.delete(task));
       active.add(task);
     }
     if (claimed.length > 0 && active.size < options.concurrency) continue;
@@ -203,12 +206,15 @@ export function registerWork(program: Command): void {
     )
     .option("--max-attempts <n>", "claims per run: a run whose lease expired this many times fails", integerOption(1, 100), 3)
     .option("--host <name>", "host recorded on files of runs that name none (default: this machine's hostname)")
+    .option("--metrics-port <port>", "serve Prometheus metrics at http://HOST:<port>/metrics while working (0: any free port)", integerOption(0, 65535))
     .action(async (options: WorkOptions, command: Command) => {
       const runtime = createRuntime(command.optsWithGlobals<GlobalOptions>());
       const workerHost = options.host?.trim() || os.hostname();
       const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`.slice(0, 255);
       const logger = runtime.logger.child({ workerId });
-      const counters: Counters = { succeeded: 0, failed: 0, released: 0, lost: 0 };
+      const metrics = options.metricsPort === undefined ? undefined : await startWorkerMetrics({ port: options.metricsPort, config: runtime.config });
+      if (metrics) console.log(`metrics at ${metrics.url}`);
+      const counters: Counters = metrics?.counters ?? { succeeded: 0, failed: 0, released: 0, lost: 0 };
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -240,6 +246,7 @@ export function registerWork(program: Command): void {
                 delayMs: runtime.config.workerDelayMs,
                 shutdown: controller.signal,
                 counters,
+                metrics,
               },
               workerId,
             );
@@ -249,6 +256,7 @@ export function registerWork(program: Command): void {
       } finally {
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
+        await metrics?.close();
       }
       const { succeeded, failed, released, lost } = counters;
       console.log(
