@@ -100,9 +100,9 @@ describe("Prometheus metrics at /metrics", () => {
       await pg.query("BEGIN");
       await pg.query("LOCK TABLE company IN ACCESS EXCLUSIVE MODE");
       const held = [t.raw("query Held { companies { totalCount } }"), t.raw("query Held { companies { totalCount } }")];
-      const during = await waitForSamples(read, (s) => metricValue(s, "dashql_db_pool_connections", { state: "total" }) - metricValue(s, "dashql_db_pool_connections", { state: "idle" }) >= 2);
-      expect(metricValue(during, "dashql_db_pool_connections", { state: "waiting" })).toBe(0);
-      expect(metricValue(during, "dashql_db_pool_connections", { state: "total" })).toBeLessThanOrEqual(5);
+      const during = await waitForSamples(read, (s) => metricValue(s, "dashql_db_pool_connections", { pool: "primary", state: "total" }) - metricValue(s, "dashql_db_pool_connections", { pool: "primary", state: "idle" }) >= 2);
+      expect(metricValue(during, "dashql_db_pool_connections", { pool: "primary", state: "waiting" })).toBe(0);
+      expect(metricValue(during, "dashql_db_pool_connections", { pool: "primary", state: "total" })).toBeLessThanOrEqual(5);
       const refused = await t.raw("query Refused { me { id } }");
       expect(refused.status).toBe(503);
       await pg.query("COMMIT");
@@ -111,7 +111,7 @@ describe("Prometheus metrics at /metrics", () => {
       expect(delta(before, after, "dashql_http_requests_refused_overload_total")).toBe(1);
       expect(delta(before, after, "dashql_graphql_requests_total", { operation_type: "unknown", code: "SERVICE_UNAVAILABLE" })).toBe(1);
       expect(delta(before, after, "dashql_graphql_requests_total", { operation_name: "Held", code: "OK" })).toBe(2);
-      expect(metricValue(after, "dashql_db_pool_connections", { state: "idle" })).toBe(metricValue(after, "dashql_db_pool_connections", { state: "total" }));
+      expect(metricValue(after, "dashql_db_pool_connections", { pool: "primary", state: "idle" })).toBe(metricValue(after, "dashql_db_pool_connections", { pool: "primary", state: "total" }));
     } finally {
       await pg.query("ROLLBACK").catch(() => undefined);
       await pg.end();

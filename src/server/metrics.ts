@@ -58,6 +58,13 @@ function errorCode(error: unknown): string {
   return typeof code === "string" ? code : "INTERNAL_SERVER_ERROR";
 }
 
+/** What a pg.Pool tells about itself. */
+export interface PoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
 export interface ServerMetricsOptions {
   config: Pick<Config, "nodeEnv" | "metricsToken">;
   logger: Logger;
@@ -115,24 +122,30 @@ export class ServerMetrics {
     registers: [this.registry],
   });
   private subscriptions: SubscriptionMetrics | undefined;
+  private readonly pools: [string, () => PoolCounts | undefined][] = [];
   /** Fastify requests that reached the /graphql handler, i.e. that Apollo saw and counted. */
   private readonly reachedApollo = new WeakSet<FastifyRequest>();
 
   constructor(private readonly options: ServerMetricsOptions) {
     const { dataSource, logger } = options;
-    // TypeORM's PostgreSQL driver keeps its pg.Pool as driver.master.
-    const pool = () => (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+    // TypeORM's PostgreSQL driver keeps its pg.Pool as driver.master, and read replicas' pools as driver.slaves.
+    const driver = () => dataSource.driver as unknown as { master?: PoolCounts; slaves?: PoolCounts[] };
+    this.addPool("primary", () => driver().master);
+    const pools = this.pools;
     new Gauge({
       name: "dashql_db_pool_connections",
-      help: "Database pool connections: total open, idle, and requests waiting for one",
-      labelNames: ["state"] as const,
+      help: "Database pool connections by pool: total open, idle, and requests waiting for one",
+      labelNames: ["pool", "state"] as const,
       registers: [this.registry],
       collect() {
-        const p = pool();
-        if (!p) return;
-        this.set({ state: "total" }, p.totalCount);
-        this.set({ state: "idle" }, p.idleCount);
-        this.set({ state: "waiting" }, p.waitingCount);
+        const all = [...pools, ...(driver().slaves ?? []).map((p, i) => [`replica-${i + 1}`, () => p] as const)];
+        for (const [name, get] of all) {
+          const p = get();
+          if (!p) continue;
+          this.set({ pool: name, state: "total" }, p.totalCount);
+          this.set({ pool: name, state: "idle" }, p.idleCount);
+          this.set({ pool: name, state: "waiting" }, p.waitingCount);
+        }
       },
     });
 
@@ -162,6 +175,14 @@ export class ServerMetrics {
         await refreshing;
       },
     });
+  }
+
+  /**
+   * Adds a pg pool to `dashql_db_pool_connections{pool=name}`: for pools outside TypeORM's
+   * DataSource (e.g. read replicas opened separately). TypeORM replication slaves are included already.
+   */
+  addPool(name: string, pool: () => PoolCounts | undefined): void {
+    this.pools.push([name, pool]);
   }
 
   /** Called by the authenticator on every key lookup. */

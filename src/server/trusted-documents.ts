@@ -47,6 +47,13 @@ function refusal(code: "PERSISTED_QUERY_NOT_FOUND" | "OPERATION_NOT_TRUSTED" | "
   return new GraphQLError(message, { extensions: { code, http: { status } } });
 }
 
+/**
+ * One instance for every refusal of untrusted text: a refused request should cost as little as possible
+ * (a burst of them is what an attacker sends), and building a GraphQLError captures a stack trace each time.
+ * Apollo and formatError only read it.
+ */
+const NOT_TRUSTED = refusal("OPERATION_NOT_TRUSTED", "this server runs only trusted documents: send the `documentId` of one", 403);
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export class TrustedDocuments {
@@ -212,7 +219,7 @@ export function checkTrustedOperation(trusted: TrustedDocuments, operation: Oper
   if (!trusted.trustedOnly || user?.role === "ADMIN") return typeof query === "string" ? query : undefined;
   if (typeof query === "string") {
     if (trusted.trusts(query)) return query;
-    throw refusal("OPERATION_NOT_TRUSTED", "this server runs only trusted documents: send the `documentId` of one", 403);
+    throw NOT_TRUSTED;
   }
   // No text: an automatic persisted query by hash, which Apollo looks up among trusted documents only
   // (readOnlyApqCache), or a malformed request Apollo refuses itself.
