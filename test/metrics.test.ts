@@ -228,15 +228,19 @@ describe("dashql work --metrics-port", () => {
         return dir;
       };
       const schedule = path.join(tmp, "schedule.json");
-      // Claimed in this order: a run whose directory is missing fails, then two that succeed.
-      writeFileSync(schedule, JSON.stringify([{ RUN_DIR: path.join(tmp, "missing"), OWNER: "ci" }, { RUN_DIR: run("first"), OWNER: "ci" }, { RUN_DIR: run("second"), OWNER: "ci" }]));
+      // A run whose directory is missing fails, two succeed (named so that schedule and path order agree).
+      writeFileSync(schedule, JSON.stringify([{ RUN_DIR: path.join(tmp, "a-missing"), OWNER: "ci" }, { RUN_DIR: run("b-first"), OWNER: "ci" }, { RUN_DIR: run("c-second"), OWNER: "ci" }]));
       expect((await runCli(["--database-url", db.url, "enqueue", "--schedule-file", schedule])).code).toBe(0);
 
       // WORKER_DELAY_MS keeps the last run in progress long enough to scrape the worker before `--once` ends it.
       const worker = startWorkerProcess(db.url, ["--once", "--metrics-port", "0"], { METRICS_TOKEN, WORKER_DELAY_MS: "3000" });
       const url = /metrics at (\S+)/.exec(await worker.waitForLine(/^metrics at http/))![1];
       await worker.waitForLine(/^run \d+ SUCCEEDED/, 30_000);
-      const samples = await scrape(url, METRICS_TOKEN);
+      // Two runs finished, the third is inside its WORKER_DELAY_MS.
+      const samples = await waitForSamples(
+        () => scrape(url, METRICS_TOKEN),
+        (s) => metricValue(s, "dashql_worker_runs_total") === 2,
+      );
       expect(metricValue(samples, "dashql_worker_runs_total", { result: "failed" })).toBe(1);
       expect(metricValue(samples, "dashql_worker_runs_total", { result: "succeeded" })).toBe(1);
       expect(metricValue(samples, "dashql_worker_run_duration_seconds_count")).toBe(2);

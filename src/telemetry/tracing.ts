@@ -27,7 +27,9 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): void {
         // Health probes and scrapes would be most of the traces and tell nothing.
         ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)(\?|$)/.test(request.url ?? ""),
       }),
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      // Only statements inside a traced request: the revocation listener's pings and the key-usage flush
+      // would otherwise each be a trace of their own.
+      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
       // Apollo parses and validates with graphql-js (spans graphql.parse, graphql.validate); graphql-jit's
       // compiled code executes, which this instrumentation cannot see: the operation span comes from
       // src/telemetry/operation-span.ts instead. Field spans would only appear on graphql-js fallbacks.
