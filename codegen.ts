@@ -28,7 +28,9 @@ const config: CodegenConfig = {
     "web/src/generated/": {
       documents: ["web/src/**/*.graphql"],
       preset: "client",
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: the dashboard's operations by sha256, which the server trusts
+      // (src/server/trusted-documents.ts); the dashboard sends their documentId instead of the text.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { mode: "embedHashInDocument", hashAlgorithm: "sha256" } },
       config: {
         documentMode: "string",
         scalars: { DateTime: "string", SafeInt: "number" },

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: OpenTelemetry (when OTEL_* asks for it) must patch http, pg and graphql before they load.
+import "../telemetry/register";
 import "reflect-metadata";
 import { Command, CommanderError } from "commander";
 import { registerEnqueue } from "./commands/enqueue";

@@ -69,6 +69,35 @@ export interface Config {
    * finishing it, so a test can kill a worker mid-run deterministically. 0 in real use.
    */
   readonly workerDelayMs: number;
+  /** METRICS: collect Prometheus metrics and serve them at /metrics (on by default; off only to measure what they cost). */
+  readonly metrics: boolean;
+  /**
+   * METRICS_TOKEN: outside development /metrics answers only `Authorization: Bearer <this>`;
+   * unset there, /metrics answers 404. In development /metrics is open.
+   */
+  readonly metricsToken: string | undefined;
+  /** TRUSTED_DOCUMENTS: manifest files (`{"sha256:<hex>": "<query>"}`) trusted beside the dashboard's own. */
+  readonly trustedDocuments: readonly string[];
+  /** TRUSTED_DOCUMENTS_ONLY: refuse query text that is not a trusted document (OPERATION_NOT_TRUSTED), except for ADMIN keys. */
+  readonly trustedDocumentsOnly: boolean;
+  /** OpenTelemetry traces are on (the standard OTEL_* variables ask for them; see `tracingSettings`). */
+  readonly tracing: boolean;
+}
+
+/**
+ * Whether the OTEL_* variables ask for traces. The OpenTelemetry SDK reads its own
+ * variables (endpoint, protocol, sampler...); dashql only decides whether to start
+ * it: OTEL_TRACES_EXPORTER set to anything but `none`, or an OTLP endpoint given,
+ * and OTEL_SDK_DISABLED not `true`. Read before anything else loads (src/telemetry/register.ts).
+ */
+export function tracingSettings(env: Record<string, string | undefined>): { enabled: boolean; defaultServiceName: string | undefined } {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const exporter = value("OTEL_TRACES_EXPORTER");
+  const enabled =
+    value("OTEL_SDK_DISABLED")?.toLowerCase() !== "true" &&
+    (exporter !== undefined ? exporter !== "none" : Boolean(value("OTEL_EXPORTER_OTLP_ENDPOINT") ?? value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")));
+  // OTEL_SERVICE_NAME wins when set; otherwise spans say `dashql`, not `unknown_service:node`.
+  return { enabled, defaultServiceName: value("OTEL_SERVICE_NAME") ? undefined : "dashql" };
 }
 
 const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
@@ -156,10 +185,22 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     authCacheTtlMs: integer("AUTH_CACHE_TTL_MS", 60_000, 0, 3_600_000),
     authFallbackTtlMs: integer("AUTH_FALLBACK_TTL_MS", 1_000, 0, 60_000),
     authFlushIntervalMs: integer("AUTH_FLUSH_INTERVAL_MS", 10_000, 100, 3_600_000),
+    metrics: bool("METRICS", true),
+    metricsToken: text("METRICS_TOKEN"),
+    trustedDocuments: (text("TRUSTED_DOCUMENTS") ?? "")
+      .split(",")
+      .map((file) => file.trim())
+      .filter((file) => file !== "")
+      .map((file) => path.resolve(file)),
+    trustedDocumentsOnly: bool("TRUSTED_DOCUMENTS_ONLY", false),
+    tracing: tracingSettings(env).enabled,
     ...overrides,
   };
   if (config.authCacheTtlMs < config.authFallbackTtlMs) {
     problems.push(`AUTH_CACHE_TTL_MS (${config.authCacheTtlMs}) must not be shorter than AUTH_FALLBACK_TTL_MS (${config.authFallbackTtlMs})`);
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

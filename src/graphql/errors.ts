@@ -15,6 +15,8 @@ export const CONTRACT_CODES = [
   "QUERY_TOO_COMPLEX",
   "SERVICE_UNAVAILABLE",
   "INTERNAL_SERVER_ERROR",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "OPERATION_NOT_TRUSTED",
 ] as const;
 export type ContractCode = (typeof CONTRACT_CODES)[number];
 
@@ -30,15 +32,10 @@ const DOMAIN_TO_CONTRACT = {
 
 /**
  * Apollo's own client-error codes outside the contract (malformed HTTP requests,
- * an operationName that matches nothing, persisted-query misses) are the
- * client's input being wrong.
+ * an operationName that matches nothing, persisted queries where they are off)
+ * are the client's input being wrong. PERSISTED_QUERY_NOT_FOUND is a contract code.
  */
-const APOLLO_CLIENT_CODES = new Set([
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
+const APOLLO_CLIENT_CODES = new Set(["BAD_REQUEST", "OPERATION_RESOLUTION_FAILURE", "PERSISTED_QUERY_NOT_SUPPORTED"]);
 
 /** HTTP status of a request that fails as a whole (in the context function) with this code. */
 const HTTP_STATUS = {

@@ -9,15 +9,22 @@ import { contextFromAuthorization, type GraphQLContext } from "../graphql/contex
 import { createFormatError } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
+import { operationSpanPlugin } from "../telemetry/operation-span";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
+import type { ServerMetrics } from "./metrics";
+import type { TrustedDocuments } from "./trusted-documents";
 
 export interface DashqlApolloDeps {
   config: Config;
   logger: Logger;
   dataSource: DataSource;
   authenticator: ApiKeyAuthenticator;
-  /** Plugins beside dashql's own (drain, metrics, trusted documents, tests' counting plugin). */
+  /** Plugins beside dashql's own (the HTTP server's drain, tests' counting plugin). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Prometheus metrics: its plugin counts every operation by type, name and code. */
+  metrics?: ServerMetrics;
+  /** Trusted documents: its plugin answers `documentId` requests and refuses untrusted text in trusted-only mode. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface DashqlApollo {
@@ -46,6 +53,8 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
     stopOnTerminationSignals: false,
     parseOptions: PARSE_OPTIONS,
+    // Trusted-only: automatic persisted queries find trusted documents only and never store what a client sends.
+    persistedQueries: deps.trustedDocuments?.trustedOnly ? { cache: deps.trustedDocuments.readOnlyApqCache(), ttl: null } : undefined,
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
@@ -54,6 +63,9 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(schema),
       ...(deps.plugins ?? []),
+      ...(deps.metrics ? [deps.metrics.plugin()] : []),
+      ...(deps.trustedDocuments ? [deps.trustedDocuments.plugin(executor)] : []),
+      ...(config.tracing ? [operationSpanPlugin()] : []),
     ],
   });
   await apollo.start();

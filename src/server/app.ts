@@ -10,6 +10,8 @@ import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
+import { ServerMetrics } from "./metrics";
+import { DASHBOARD_MANIFEST, TrustedDocuments } from "./trusted-documents";
 
 export interface App {
   readonly server: RunningServer;
@@ -47,6 +49,8 @@ async function developmentDemo(config: Config, database: Database, logger: Logge
 export interface AppOptions {
   /** Extra Apollo plugins, run on every GraphQL request beside dashql's own. */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Tests only: how often the queue-items gauge may query (default 15 s). */
+  queueMetricsRefreshMs?: number;
 }
 
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
@@ -73,7 +77,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     });
     // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
     await listener.start();
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins });
+    const metrics = config.metrics ? new ServerMetrics({ config, logger, dataSource: database.dataSource, queueRefreshMs: options.queueMetricsRefreshMs }) : undefined;
+    if (metrics) authenticator.onCacheLookup = metrics.onApiKeyLookup;
+    const trustedDocuments = await TrustedDocuments.load([DASHBOARD_MANIFEST, ...config.trustedDocuments], {
+      trustedOnly: config.trustedDocumentsOnly,
+      optional: [DASHBOARD_MANIFEST],
+      logger,
+    });
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics, trustedDocuments });
     const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {

@@ -17,6 +17,9 @@ import { toGraphQLError } from "../graphql/errors";
 import { startDashqlApollo } from "./apollo";
 import type { CompiledExecutor } from "./compiled-executor";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
+import type { ServerMetrics } from "./metrics";
+import type { TrustedDocuments } from "./trusted-documents";
+import { inOperationSpan, tagRequestSpan } from "../telemetry/operation-span";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
 export const WEB_DIST = path.resolve(__dirname, "../../web/dist");
@@ -32,6 +35,10 @@ export interface HttpServerDeps {
   plugins?: ApolloServerPlugin<GraphQLContext>[];
   /** The built dashboard; WEB_DIST unless a test points elsewhere. */
   webRoot?: string;
+  /** Prometheus metrics: an Apollo plugin, Fastify hooks and GET /metrics (absent with METRICS=false). */
+  metrics?: ServerMetrics;
+  /** Trusted documents: `documentId` requests, TRUSTED_DOCUMENTS_ONLY, compiled at start. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface RunningServer {
@@ -108,6 +115,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     logger: false,
   });
   fastify.server.headersTimeout = 66_000;
+  // Before any route: the hooks must apply to every one of them.
+  deps.metrics?.instrument(fastify);
 
   let draining = false;
   const { apollo, executor, contextFor } = await startDashqlApollo({
@@ -122,6 +131,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   // Hooks in callback style: an async hook costs a promise per request on the hot path.
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    if (config.tracing) tagRequestSpan(request.id);
     done();
   });
   // While draining, a kept-alive connection is closed once its response is sent, so close() can finish
@@ -149,6 +159,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
+  deps.metrics?.route(fastify);
 
   fastify.get("/readyz", async (_request, reply) => {
     let ready = true;
@@ -170,7 +181,16 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   });
 
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
-    context: async (request) => contextFor(request.headers.authorization),
+    context: async (request) => {
+      const context = await contextFor(request.headers.authorization);
+      // Here, once the key is known and before anything is parsed: an untrusted document costs no parsing.
+      try {
+        deps.trustedDocuments?.checkHttpRequest(request.method, request.body, request.query as Record<string, unknown>, context.user);
+      } catch (error) {
+        throw toGraphQLError(error);
+      }
+      return context;
+    },
   });
 
   /** GraphQL requests being worked on; capped by MAX_CONCURRENT_REQUESTS. */
@@ -183,6 +203,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     // no more memory, instead of queueing until the pool wait times out.
     onRequest: (request, reply, done) => {
       if (graphqlInFlight >= config.maxConcurrentRequests) {
+        deps.metrics?.overloadRefused();
         reply.code(503).header("retry-after", "1").send(errorBody("SERVICE_UNAVAILABLE", "the server is busy; retry shortly"));
         return;
       }
@@ -198,7 +219,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
         }
       }
       const scope = { statements: 0, requestId: request.id };
-      const body = await withRequestScope(scope, () => apolloHandler.call(this, request as never, reply as never));
+      const handle = () => apolloHandler.call(this, request as never, reply as never);
+      const body = await withRequestScope(scope, config.tracing ? () => inOperationSpan(request.id, handle) : handle);
       reply.header("cache-control", "no-store");
       if (config.sqlStatementHeader) reply.header("x-sql-statements", String(scope.statements));
       return body;

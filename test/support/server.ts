@@ -51,6 +51,8 @@ export async function startTestServer(
     database?: TestDatabase;
     /** Extra Apollo plugins for the server (e.g. one that records what the pipeline sees). */
     plugins?: AppOptions["plugins"];
+    /** Other options of startApp. */
+    app?: Omit<AppOptions, "plugins">;
   } = {},
 ): Promise<TestServer> {
   const shared = options.database;
@@ -67,7 +69,7 @@ export async function startTestServer(
   const logger = createLogger(config, "dashql-test");
   let app: App;
   try {
-    app = await startApp(config, logger, { plugins: options.plugins });
+    app = await startApp(config, logger, { ...options.app, plugins: options.plugins });
   } catch (error) {
     if (!shared) await db.drop();
     throw error;

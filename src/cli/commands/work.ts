@@ -7,6 +7,7 @@ import { runWorker } from "../../domain/queue/run-worker";
 import { formatDuration } from "../duration";
 import { durationOption, integerOption } from "../options";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
+import { startWorkerMetrics } from "../worker-metrics";
 
 interface WorkOptions {
   once?: boolean;
@@ -15,6 +16,7 @@ interface WorkOptions {
   lease: number;
   maxAttempts: number;
   host?: string;
+  metricsPort?: number;
 }
 
 const DEFAULT_POLL_MS = 15 * 60_000;
@@ -54,6 +56,7 @@ export function registerWork(program: Command): void {
     )
     .option("--max-attempts <n>", "claims per run: a run whose lease expired this many times fails", integerOption(1, 100), 3)
     .option("--host <name>", "host recorded on files of runs that name none (default: this machine's hostname)")
+    .option("--metrics-port <port>", "serve Prometheus metrics at http://HOST:<port>/metrics while working (0: any free port)", integerOption(0, 65535))
     .action(async (options: WorkOptions, command: Command) => {
       const runtime = createRuntime(command.optsWithGlobals<GlobalOptions>(), process.env, { quiet: false });
       const workerHost = options.host?.trim() || os.hostname();
@@ -74,6 +77,8 @@ export function registerWork(program: Command): void {
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
+      const metrics = options.metricsPort === undefined ? undefined : await startWorkerMetrics({ port: options.metricsPort, config: runtime.config });
+      if (metrics) console.log(`metrics at ${metrics.url}`);
       const started = Date.now();
       let totals;
       try {
@@ -93,7 +98,10 @@ export function registerWork(program: Command): void {
               signal: controller.signal,
               logger,
               delayMs: runtime.config.workerDelayMs,
-              onFinished: printRun,
+              onFinished: (item, outcome) => {
+                printRun(item, outcome);
+                metrics?.runFinished(item, outcome);
+              },
             });
           },
           // Each run holds at most one connection at a time, plus one for claims and one for lease renewals.
@@ -102,6 +110,7 @@ export function registerWork(program: Command): void {
       } finally {
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
+        await metrics?.close();
       }
       const { succeeded, failed, released, lost } = totals;
       console.log(

@@ -70,14 +70,19 @@ export class ApiKeyAuthenticator {
     }
   }
 
+  /** Told of every lookup, answered from the cache (true) or not: the server's metrics count them. */
+  onCacheLookup: ((hit: boolean) => void) | undefined;
+
   async authenticate(token: string): Promise<Principal | null> {
     const hash = hashToken(token);
     const now = Date.now();
     const cached = this.cache.get(hash);
     let principal: Principal | null;
     if (cached && now - cached.cachedAt < this.ttlOf(cached)) {
+      this.onCacheLookup?.(true);
       principal = cached.principal;
     } else {
+      this.onCacheLookup?.(false);
       const epoch = this.epoch;
       principal = await this.lookup(hash);
       if (epoch === this.epoch) {

@@ -47,7 +47,8 @@ export async function startServer(): Promise<E2EServer> {
   const log = createWriteStream(path.join(ARTIFACTS, "server.log"));
   const child = spawn(process.execPath, [CLI, "serve"], {
     cwd: ROOT,
-    env: { ...dashqlEnv(dataDir), PORT: "0", HOST: "127.0.0.1" },
+    // Trusted documents only: the dashboard must work on what its build trusts (it sends documentIds).
+    env: { ...dashqlEnv(dataDir), PORT: "0", HOST: "127.0.0.1", TRUSTED_DOCUMENTS_ONLY: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stderr!.pipe(log);

@@ -42,6 +42,19 @@ interface GraphQLResponseBody<T> {
 export const GRAPHQL_ENDPOINT = "/graphql";
 
 /**
+ * The body of one operation: its `documentId` (the sha256 codegen wrote into the
+ * document and into persisted-documents.json, which the server trusts) instead of
+ * its text, so a server in trusted-documents-only mode runs it; the operation name
+ * rides along for logs and tools.
+ */
+export function requestBody<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables) {
+  const text = document.toString();
+  const operationName = /^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(text)?.[1];
+  const hash: unknown = document.__meta__?.hash;
+  return typeof hash === "string" ? { documentId: hash, operationName, variables } : { query: text, operationName, variables };
+}
+
+/**
  * Sends one typed operation. Resolves with `data` only when there are no errors:
  * the dashboard's operations select nothing that can partially fail, so a
  * partial answer is treated as a failure rather than shown half-empty.
@@ -60,7 +73,7 @@ export async function execute<TResult, TVariables>(
         accept: "application/graphql-response+json, application/json",
         authorization: `Bearer ${options.token}`,
       },
-      body: JSON.stringify({ query: document.toString(), variables }),
+      body: JSON.stringify(requestBody(document, variables)),
       signal: options.signal,
     });
   } catch (error) {

@@ -319,7 +319,7 @@ export const CompanyListDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CompanyListQuery, CompanyListQueryVariables>;
+    `, {"hash":"sha256:f0aed8d5d0cc8d40d1d6822ee7d0efbaf1dceb4b8d402dfa6d47cfadb27316ea"}) as unknown as TypedDocumentString<CompanyListQuery, CompanyListQueryVariables>;
 export const CompanyDetailDocument = new TypedDocumentString(`
     query CompanyDetail($id: ID!) {
   company(id: $id) {
@@ -340,7 +340,7 @@ export const CompanyDetailDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<CompanyDetailQuery, CompanyDetailQueryVariables>;
+    `, {"hash":"sha256:d650e710ab4d6e2ffe5037b8d9b2e54af1ee5c881645204c91374ef5ec55afe4"}) as unknown as TypedDocumentString<CompanyDetailQuery, CompanyDetailQueryVariables>;
 export const CreateCompanyWithFinancesDocument = new TypedDocumentString(`
     mutation CreateCompanyWithFinances($input: CreateCompanyInput!) {
   createCompany(input: $input) {
@@ -348,7 +348,7 @@ export const CreateCompanyWithFinancesDocument = new TypedDocumentString(`
     name
   }
 }
-    `) as unknown as TypedDocumentString<CreateCompanyWithFinancesMutation, CreateCompanyWithFinancesMutationVariables>;
+    `, {"hash":"sha256:59d099ca70937b4b8a733b866f020e1b1b8deca830dc5289bcd33050431c373c"}) as unknown as TypedDocumentString<CreateCompanyWithFinancesMutation, CreateCompanyWithFinancesMutationVariables>;
 export const FileListDocument = new TypedDocumentString(`
     query FileList($first: Int!, $after: String, $filter: FileFilter) {
   files(first: $first, after: $after, filter: $filter) {
@@ -376,7 +376,7 @@ export const FileListDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<FileListQuery, FileListQueryVariables>;
+    `, {"hash":"sha256:6f8b14a4ce46c4e9ef46e6f409c654349536bf7091ed9716b72dd7b6e7b1fe54"}) as unknown as TypedDocumentString<FileListQuery, FileListQueryVariables>;
 export const RunListDocument = new TypedDocumentString(`
     query RunList($first: Int!, $after: String, $filter: QueueFilter) {
   queue(first: $first, after: $after, filter: $filter) {
@@ -415,7 +415,7 @@ export const RunListDocument = new TypedDocumentString(`
     skipped
     durationSeconds
   }
-}`) as unknown as TypedDocumentString<RunListQuery, RunListQueryVariables>;
+}`, {"hash":"sha256:7b666dd39879bcaaf741ca90129d1b413f7a122a3a4faceede1899729abacd09"}) as unknown as TypedDocumentString<RunListQuery, RunListQueryVariables>;
 export const RunDetailDocument = new TypedDocumentString(`
     query RunDetail($id: ID!) {
   queueItem(id: $id) {
@@ -452,7 +452,7 @@ export const RunDetailDocument = new TypedDocumentString(`
     skipped
     durationSeconds
   }
-}`) as unknown as TypedDocumentString<RunDetailQuery, RunDetailQueryVariables>;
+}`, {"hash":"sha256:25529782de988b7b8c9aa61e9a2fc5b2d27567a45ecabb1871ebbbb4d2a4fa75"}) as unknown as TypedDocumentString<RunDetailQuery, RunDetailQueryVariables>;
 export const EnqueueRunDocument = new TypedDocumentString(`
     mutation EnqueueRun($run: EnqueueRunInput!) {
   enqueueRuns(runs: [$run]) {
@@ -461,7 +461,7 @@ export const EnqueueRunDocument = new TypedDocumentString(`
     runDir
   }
 }
-    `) as unknown as TypedDocumentString<EnqueueRunMutation, EnqueueRunMutationVariables>;
+    `, {"hash":"sha256:07c21fb87781e58d17e4fdc0c98bf9c85d4492cc096f387c766011b36e8d04c8"}) as unknown as TypedDocumentString<EnqueueRunMutation, EnqueueRunMutationVariables>;
 export const CancelRunDocument = new TypedDocumentString(`
     mutation CancelRun($id: ID!) {
   cancelQueueItem(id: $id) {
@@ -469,12 +469,12 @@ export const CancelRunDocument = new TypedDocumentString(`
     status
   }
 }
-    `) as unknown as TypedDocumentString<CancelRunMutation, CancelRunMutationVariables>;
+    `, {"hash":"sha256:a181d0d77800101b2bcdaff0aae97453434059d77199bf832eb963d8d28ba1a6"}) as unknown as TypedDocumentString<CancelRunMutation, CancelRunMutationVariables>;
 export const PurgeQueueDocument = new TypedDocumentString(`
     mutation PurgeQueue($timeToLiveAfter: DateTime!) {
   purgeQueue(timeToLiveAfter: $timeToLiveAfter)
 }
-    `) as unknown as TypedDocumentString<PurgeQueueMutation, PurgeQueueMutationVariables>;
+    `, {"hash":"sha256:987448c76ec648803131635812d46c45f372823e3875b6d1ed24abc079fa0317"}) as unknown as TypedDocumentString<PurgeQueueMutation, PurgeQueueMutationVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -483,4 +483,4 @@ export const MeDocument = new TypedDocumentString(`
     role
   }
 }
-    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+    `, {"hash":"sha256:010cbcdbac582c3f8e5811c58e0bf6c782b732b8c51a17be590ab8931285e86e"}) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;

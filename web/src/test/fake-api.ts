@@ -32,8 +32,8 @@ export function installFakeApi(handlers: Record<string, FakeHandler>, options: {
         ? new Response(JSON.stringify({ token: options.demoKey }), { status: 200, headers: { "content-type": "application/json" } })
         : new Response(JSON.stringify({ errors: [{ message: "no route", extensions: { code: "NOT_FOUND" } }] }), { status: 404 });
     }
-    const body = JSON.parse(String(init?.body)) as { query: string; variables?: Record<string, unknown> };
-    const operationName = /(?:query|mutation)\s+(\w+)/.exec(body.query)?.[1] ?? "?";
+    const body = JSON.parse(String(init?.body)) as { query?: string; operationName?: string; variables?: Record<string, unknown> };
+    const operationName = body.operationName ?? /(?:query|mutation)\s+(\w+)/.exec(body.query ?? "")?.[1] ?? "?";
     const headers = new Headers(init?.headers);
     const call = { operationName, variables: body.variables ?? {}, authorization: headers.get("authorization") };
     calls.push(call);
