@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
-import { openDatabase, type Database } from "../db/data-source";
+import { createDataSource, openDatabase, type Database } from "../db/data-source";
+import { ReplicaSet } from "../db/replicas";
 import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { ensureAdminToken } from "../domain/api-key/provision";
 import { RevocationListener } from "../domain/api-key/revocation-listener";
@@ -15,6 +16,8 @@ export interface App {
   readonly server: RunningServer;
   readonly database: Database;
   readonly authenticator: ApiKeyAuthenticator;
+  /** The read replicas (DATABASE_READ_URLS); `replicas.stats()` gives lag and reads per replica for metrics. */
+  readonly replicas: ReplicaSet | undefined;
   /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
   readonly revocations: RevocationListener;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
@@ -53,6 +56,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
   let listener: RevocationListener | undefined;
+  let replicas: ReplicaSet | undefined;
   try {
     if (config.adminToken) {
       await ensureAdminToken(database.dataSource.manager, config.adminToken);
@@ -73,24 +77,39 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     });
     // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
     await listener.start();
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins });
+    if (config.databaseReadUrls.length > 0) {
+      replicas = new ReplicaSet({
+        primary: database.dataSource,
+        urls: config.databaseReadUrls,
+        createDataSource: (url) => createDataSource(url, config, logger, { applicationName: "dashql-server-read", readOnly: true }),
+        maxLagMs: config.replicaMaxLagMs,
+        waitMs: config.replicaWaitMs,
+        logger,
+      });
+      await replicas.start();
+    }
+    const readReplicas = replicas;
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, replicas });
     const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {
       server,
       database,
       authenticator,
+      replicas,
       revocations,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
           await server.close();
+          await readReplicas?.close();
           await revocations.stop();
           await auth.close();
           await database.close();
         })()),
     };
   } catch (error) {
+    await replicas?.close();
     await listener?.stop();
     await authenticator?.close();
     await database.close();

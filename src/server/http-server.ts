@@ -20,6 +20,8 @@ import { createFormatError, domainErrorToGraphQL } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
+import type { ReplicaSet } from "../db/replicas";
+import { replicaRoutingPlugin, withReplicaFailover } from "./replica-routing";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
@@ -34,6 +36,8 @@ export interface HttpServerDeps {
   demoToken?: string;
   /** Extra Apollo plugins (tests add a counting plugin; metrics and trusted documents plug in here). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Read replicas (DATABASE_READ_URLS): query operations read there, mutation responses carry X-Dashql-Lsn. */
+  replicas?: ReplicaSet;
   /** The built dashboard; WEB_DIST unless a test points elsewhere. */
   webRoot?: string;
 }
@@ -132,7 +136,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
   const executor = createCompiledExecutor(schema, logger);
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: executor.gateway,
+    gateway: deps.replicas ? withReplicaFailover(executor.gateway, deps.replicas, dataSource) : executor.gateway,
     introspection: true,
     includeStacktraceInErrorResponses: development,
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
@@ -146,6 +150,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(schema),
       drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)),
+      ...(deps.replicas ? [replicaRoutingPlugin(deps.replicas, dataSource, logger)] : []),
       ...(deps.plugins ?? []),
     ],
   });
@@ -189,7 +194,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     } catch {
       ready = false;
     }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "database unavailable" });
+    // Replicas never make the server unready: without them reads go to the primary.
+    const replicas = deps.replicas?.status();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "database unavailable", ...(replicas ? { replicas } : {}) });
   });
 
   fastify.get<{ Params: { name: string } }>("/graphiql/:name", async (request, reply) => {
