@@ -186,7 +186,6 @@ export class ReplicaSet {
 
   private async checkReplica(replica: Replica, primaryLsn: Lsn | undefined, now: number): Promise<void> {
     try {
-      if (!replica.dataSource.isInitialized) await replica.dataSource.initialize();
       if (!replica.probe) {
         const probe = new Client({ connectionString: replica.url, connectionTimeoutMillis: 2000, query_timeout: 2000, application_name: "dashql-replica-check" });
         probe.on("error", () => undefined);
@@ -200,6 +199,9 @@ export class ReplicaSet {
         "SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS standby",
       );
       const { lsn, standby } = rows[0];
+      // Only once the replica answers: a DataSource whose first connection fails keeps its pool, so
+      // initialising it every second while a replica is down would pile pools up.
+      if (!replica.dataSource.isInitialized) await replica.dataSource.initialize();
       if (!standby || lsn === null) {
         this.setState(replica, "not-standby", "not in recovery: promoted, or not a replica");
         replica.lagMs = null;

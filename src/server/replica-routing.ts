@@ -12,6 +12,18 @@ export const LSN_HEADER = "x-dashql-lsn";
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
 
+/**
+ * SQLSTATEs a hot standby raises when it cancels a read that conflicts with WAL it must replay
+ * ("canceling statement due to conflict with recovery"): the replica is well, the read just has to go elsewhere.
+ */
+const RECOVERY_CONFLICT = new Set(["40001", "40P01"]);
+
+function isRecoveryConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === "string" && RECOVERY_CONFLICT.has(code);
+}
+
 /** Requests whose context was moved to a replica, and which one (its DataSource). */
 const routed = new WeakMap<object, DataSource>();
 
@@ -73,7 +85,8 @@ export function replicaRoutingPlugin(replicas: ReplicaSet, primary: DataSource, 
  * restarted, connection cut) runs again on the primary within the same request:
  * clients see no error while the health check has not yet noticed. Only
  * queries are re-run, and only when the failure was the replica's
- * availability; the replica is skipped until a check finds it well.
+ * availability (the replica is then skipped until a check finds it well) or a
+ * recovery conflict (the replica stays in use).
  */
 export function withReplicaFailover(gateway: Gateway, replicas: ReplicaSet, primary: DataSource): Gateway {
   return {
@@ -88,9 +101,10 @@ export function withReplicaFailover(gateway: Gateway, replicas: ReplicaSet, prim
           const replica = routed.get(requestContext.context);
           if (!replica) return result;
           const failure = result.errors?.find((e) => isDatabaseUnavailable(e.originalError ?? e))?.originalError;
-          if (!failure) return result;
+          const conflict = failure ? undefined : result.errors?.find((e) => isRecoveryConflict(e.originalError));
+          if (!failure && !conflict) return result;
           routed.delete(requestContext.context);
-          replicas.markFailed(replica, failure);
+          if (failure) replicas.markFailed(replica, failure);
           replicas.countFailover();
           readFrom(requestContext.context as GraphQLContext, primary);
           return execute(requestContext);
