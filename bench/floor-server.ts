@@ -7,7 +7,7 @@
  * dashql's requests/s divided by the floor's is the share of the physical limit
  * dashql reaches.
  *
- *   DATABASE_URL=... PORT=... POOL_SIZE=10 node dist-bench/floor-server.js
+ *   DATABASE_URL=... PORT=... POOL_SIZE=10 node dist-bench/bench/floor-server.js
  * prints {"port": N} on stdout when listening; SIGTERM/SIGINT stop it.
  */
 import http from "node:http";

@@ -1,15 +1,15 @@
 /**
- * `npm run bench`: dashql against a single-SQL floor (issue 4).
+ * `npm run bench`: dashql against a single-SQL floor (issue 4) and PostGraphile 5 (issue 10).
  *
  * Starts PostgreSQL (embedded, or DATABASE_URL), loads the deterministic data
- * set, runs dashql (production mode, its own process) and the floor server side
- * by side, drives both with a separate load-generator process, then measures the
+ * set, runs dashql (production mode, its own process), the floor server and
+ * PostGraphile side by side, drives all three with a separate load-generator process, then measures the
  * bulk paths against COPY, latency as tables grow to a million rows, and start-up.
  * Prints tables and writes bench/results/<timestamp>.json. Everything started is
  * stopped at the end, on errors and on Ctrl-C.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
@@ -24,7 +24,7 @@ import { runLoadPhase, type OperationResult } from "./lib/load-phase";
 import { parseOptions } from "./lib/options";
 import { RESULTS_DIR, ROOT } from "./lib/paths";
 import { startPostgres } from "./lib/postgres";
-import { startDashql, startFloor, type ServerProcess } from "./lib/processes";
+import { startDashql, startFloor, startPostgraphile, type ServerProcess } from "./lib/processes";
 import { printReport } from "./lib/report";
 import { runStartupPhase, type StartupResult } from "./lib/startup";
 
@@ -48,6 +48,8 @@ export interface BenchReport {
   git?: string;
   dataset?: DatasetCounts & { loadMs: number; migrateMs: number };
   server?: { startMs: number; idleRssMb: number };
+  /** The peer in the load phase: PostGraphile's version (from node_modules) and start-up time. */
+  peer?: { name: string; version?: string; startMs: number };
   operations: OperationResult[];
   bulk: BulkResult[];
   growth: GrowthResult[];
@@ -67,6 +69,14 @@ async function gitRevision(): Promise<string | undefined> {
     const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
     const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: ROOT, encoding: "utf8" }).trim() !== "";
     return dirty ? `${rev}+uncommitted src changes` : rev;
+  } catch {
+    return undefined;
+  }
+}
+
+async function postgraphileVersion(): Promise<string | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(ROOT, "node_modules/postgraphile/package.json"), "utf8")).version;
   } catch {
     return undefined;
   }
@@ -164,10 +174,22 @@ async function main(): Promise<void> {
     if (options.phases.has("load")) {
       await phase("load", async () => {
         const floor: ServerProcess = await startFloor(url, tmp, 10);
+        // The peer: PostGraphile 5 on the same database, pool of 10 like the floor.
+        let peer: ServerProcess | undefined;
         try {
-          report.operations = await runLoadPhase(ctx, dashql, floor, companyIds);
+          peer = await startPostgraphile(url, tmp, 10);
+          report.peer = { name: "PostGraphile (amber preset)", version: await postgraphileVersion(), startMs: peer.startMs };
+          log(`PostGraphile ${report.peer.version ?? "?"} ready in ${peer.startMs.toFixed(0)} ms`);
+        } catch (error) {
+          const message = `PostGraphile not measured: ${(error as Error).message}`;
+          log(message);
+          report.notes.push(message);
+        }
+        try {
+          report.operations = await runLoadPhase(ctx, dashql, floor, peer, companyIds);
         } finally {
           await floor.stop();
+          await peer?.stop();
         }
       });
     }
@@ -179,6 +201,12 @@ async function main(): Promise<void> {
 
   if (options.phases.has("growth")) await phase("growth", async () => void (await runGrowthPhase(ctx, report.growth)));
   if (options.phases.has("startup")) await phase("startup", async () => void (report.startup = await runStartupPhase(ctx)));
+  if (process.env.BENCH_ANALYTICS) {
+    // Issue 12, optional (~4 min): the chart aggregates at 1M rows; see bench/lib/analytics-growth.ts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { formatAnalytics, runAnalyticsGrowthPhase }: typeof import("./lib/analytics-growth.js") = require("./lib/analytics-growth");
+    await phase("analytics", async () => void console.log(formatAnalytics(Object.assign(report, { analytics: await runAnalyticsGrowthPhase(ctx) }).analytics)));
+  }
   report.machine.loadAverage = os.loadavg().map((l) => Number(l.toFixed(2)));
 
   report.finishedAt = new Date().toISOString();

@@ -31,7 +31,8 @@ import { createInterface } from "node:readline";
 import { Client } from "pg";
 import { startReplicatedPostgres, sql, waitForReplay, type PostgresServer, type ReplicatedPostgres } from "../test/support/replica";
 
-const ROOT = path.resolve(__dirname, "../../..");
+/** dist-bench/bench/replicas.js -> the repository. */
+const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "bin/dashql.js");
 const DB = "bench_replicas";
 const TOKEN = "dq_bench-replicas-admin-token-0123456789";
@@ -62,7 +63,8 @@ interface Server {
 async function startServer(name: string, env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, [CLI, "serve"], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ADMIN_TOKEN: TOKEN, DB_POOL_SIZE: "10", ...env },
+    // One server process (no node:cluster fork), so the CPU read from /proc is that of the process serving.
+    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: "0", ADMIN_TOKEN: TOKEN, DB_POOL_SIZE: "10", SERVER_PROCESSES: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";

@@ -15,7 +15,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -25,7 +24,8 @@ import { gql, type GraphQLReply } from "./lib/client";
 import { migrateDatabase } from "./lib/dashql-cli";
 import { CLI, RESULTS_DIR } from "./lib/paths";
 import { startPostgres } from "./lib/postgres";
-import { rssMb, startDashql } from "./lib/processes";
+import { startDashql } from "./lib/processes";
+import { trackProcess } from "../test/support/processes";
 
 interface SoakOptions {
   minutes: number;
@@ -175,16 +175,16 @@ async function main(): Promise<void> {
   console.log(`soak: PostgreSQL ${postgres.version}${postgres.embedded ? " (embedded)" : ""}, dashql at ${server.url} (pid ${server.pid})`);
 
   // One worker, as an operator would run it next to the server.
-  const workerLog = createWriteStream(path.join(temp, "worker.log"));
-  const worker = spawn(process.execPath, [CLI, "--database-url", databaseUrl, "work", "--poll", "1s", "--concurrency", "2"], {
-    env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  worker.stderr!.pipe(workerLog);
-  const workerExit = new Promise<number | null>((resolve) => worker.once("exit", (code) => resolve(code)));
+  const worker = trackProcess(
+    spawn(process.execPath, [CLI, "--database-url", databaseUrl, "work", "--poll", "1s", "--concurrency", "2"], {
+      env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
+    "dashql work",
+  );
   const stopWorker = onCleanup("dashql worker", async () => {
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill("SIGTERM");
-    await workerExit;
+    await worker.stop();
+    await writeFile(path.join(temp, "worker.log"), worker.stderr()).catch(() => undefined);
   });
 
   const pg = new Client({ connectionString: databaseUrl });
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
       p99Ms: window.percentile(99),
       errors: Object.fromEntries(window.errors),
       serverRssMb: server.rssMb(),
-      workerRssMb: rssMb(worker.pid!),
+      workerRssMb: worker.rssMb(),
       queue: await queueCounts(),
     };
     intervals.push(row);

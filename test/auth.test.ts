@@ -311,6 +311,9 @@ const MATRIX: MatrixRow[] = [
   },
   { field: "users", kind: "query", needs: "ADMIN", query: `{ users { id } }`, variables: () => ({}) },
   { field: "apiKeys", kind: "query", needs: "READER", query: `{ apiKeys { id } }`, variables: () => ({}) },
+  { field: "financeAggregates", kind: "query", needs: "READER", query: `{ financeAggregates(groupBy: [YEAR]) { count } }`, variables: () => ({}) },
+  { field: "runAggregates", kind: "query", needs: "READER", query: `{ runAggregates(groupBy: [STATUS]) { runs } }`, variables: () => ({}) },
+  { field: "fileAggregates", kind: "query", needs: "READER", query: `{ fileAggregates(groupBy: [HOST]) { files } }`, variables: () => ({}) },
   {
     field: "createCompany",
     kind: "mutation",

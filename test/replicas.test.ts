@@ -16,9 +16,12 @@ import {
   CreateCompanyDocument,
   DeleteCompanyDocument,
   EnqueueRunsDocument,
+  FileAggregatesDocument,
   FilesDocument,
+  FinanceAggregatesDocument,
   QueueWithFilesDocument,
   RegisterFilesDocument,
+  RunAggregatesDocument,
   UpdateCompanyDocument,
   UpsertFinancesDocument,
   UsersDocument,
@@ -143,7 +146,7 @@ describe("with a streaming replica", () => {
     expect(JSON.stringify(body)).not.toContain(new URL(replicaUrl).password);
   });
 
-  test("every SELECT of a query operation runs on the replica; every write on the primary", async () => {
+  test("every SELECT of a query operation (aggregates too) runs on the replica; every write on the primary", async () => {
     // Writes through mutations, then let the replica catch up so the queries below find rows.
     const created = await post(CreateCompanyDocument, { input: companyInput("Stmt") });
     const id = created.body.data!.createCompany.id;
@@ -167,6 +170,10 @@ describe("with a streaming replica", () => {
       await post(QueueWithFilesDocument, { first: 10, filesFirst: 5 }),
       await post(UsersDocument, {}),
       await post(ApiKeysDocument, {}),
+      // Aggregates are query operations too.
+      await post(FinanceAggregatesDocument, { groupBy: ["YEAR"] }),
+      await post(RunAggregatesDocument, { groupBy: ["STATUS"] }),
+      await post(FileAggregatesDocument, { groupBy: ["HOST"] }),
     ];
     for (const reply of replies) expect(reply.body.errors).toBeUndefined();
     expect(one.body.data!.company).toMatchObject({ id, ceo: "Grace" });

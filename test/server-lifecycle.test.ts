@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -74,6 +75,18 @@ describe("with DATABASE_URL", () => {
       expect(res.body.data!.me.role).toBe("ADMIN");
       expect(await terminate(served)).toBe(0);
     }
+  });
+
+  it("SERVER_PROCESSES=2 serves one port from two processes, and SIGTERM stops them all with exit 0", async () => {
+    const served = await serve({ DATABASE_URL: db.url, DATA_DIR: tempDir(), ADMIN_TOKEN: adminToken, SERVER_PROCESSES: "2", LOG_LEVEL: "info" });
+    expect(served.stdout()).toContain("Serving from 2 processes");
+    const serverProcesses = () =>
+      spawnSync("pgrep", ["-P", String(served.child.pid)], { encoding: "utf8" }).stdout.split("\n").filter((line) => line.trim() !== "");
+    expect(serverProcesses()).toHaveLength(2);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => graphql(served.url, MeDocument, undefined, adminToken)));
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+    expect((await served.stop(20_000)).code).toBe(0);
+    expect(serverProcesses()).toHaveLength(0);
   });
 
   it("SIGTERM: refuses new connections, answers every in-flight request with 200, then exits 0", async () => {

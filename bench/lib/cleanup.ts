@@ -3,6 +3,8 @@
  * registers its undo here. The undos run in reverse order at the end, on an
  * error, and on Ctrl-C/SIGTERM, so nothing outlives `npm run bench`.
  */
+import { stopAllProcesses } from "../../test/support/processes";
+
 type Undo = () => Promise<void> | void;
 
 const undos: { name: string; undo: Undo }[] = [];
@@ -32,6 +34,8 @@ export function cleanupAll(): Promise<void> {
         process.stderr.write(`bench: cleanup of ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
       }
     }
+    // Whatever test/support spawned and no undo stopped (a start that failed half-way).
+    await stopAllProcesses();
   })());
 }
 

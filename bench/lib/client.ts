@@ -1,3 +1,5 @@
+import { postGraphQL } from "../../test/support/processes";
+
 /** A one-off GraphQL request (verification, bulk calls), timed by the caller. */
 export interface GraphQLReply {
   status: number;
@@ -6,20 +8,10 @@ export interface GraphQLReply {
   text: string;
 }
 
+/** One POST of a prepared body (test/support's client: its own connection, X-SQL-Statements read). */
 export async function post(url: string, body: string, token?: string): Promise<GraphQLReply> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body,
-  });
-  const text = await res.text();
-  let parsed: GraphQLReply["body"];
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = { errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
-  }
-  return { status: res.status, body: parsed, statements: Number(res.headers.get("x-sql-statements") ?? NaN), text };
+  const reply = await postGraphQL(url, body, token ?? null);
+  return { status: reply.status, body: reply.body as GraphQLReply["body"], statements: reply.statements, text: reply.text };
 }
 
 export function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphQLReply> {

@@ -1,6 +1,6 @@
 /** Runs the built `dashql` command as a child process, as an operator would. */
-import { spawn } from "node:child_process";
-import { CLI, ROOT } from "./paths";
+import { runCli } from "../../test/support/paths";
+import { CLI } from "./paths";
 
 export interface CliRun {
   code: number | null;
@@ -9,25 +9,10 @@ export interface CliRun {
   ms: number;
 }
 
-export function runDashql(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
+export async function runDashql(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+  const started = performance.now();
+  const run = await runCli(args, { env: { NODE_ENV: "production", ...env }, cwd: options.cwd, timeoutMs: options.timeoutMs ?? 300_000, cli: CLI });
+  return { ...run, ms: performance.now() - started };
 }
 
 /** Command names from `dashql --help` (commander lists them under "Commands:"). */

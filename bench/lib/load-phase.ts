@@ -1,13 +1,25 @@
 /**
- * Q1..Q4 and M1 under load: dashql and the floor get identical requests from a
- * separate load-generator process; after a warm-up each, rounds alternate
- * dashql/floor so background noise hits both alike, and medians are reported.
+ * Q1..Q4 and M1 under load: dashql and the floor get identical requests, and
+ * PostGraphile (the peer) the same question in its own schema, from a separate
+ * load-generator process; after a warm-up each, rounds alternate
+ * dashql/floor/PostGraphile so background noise hits all alike, and medians are reported.
  */
 import type { LoadJob } from "../load-generator";
 import { check, jsonDiff, post } from "./client";
 import type { BenchContext } from "./context";
 import { loadRound, summarize, type RoundResult } from "./load";
-import { DESCRIPTIONS, m1Variables, requestBody, type OperationName } from "./operations";
+import {
+  canonical,
+  DESCRIPTIONS,
+  m1Variables,
+  PEER_DOCUMENTS,
+  PEER_NOTES,
+  peerM1Template,
+  peerRequestBody,
+  peerVariables,
+  requestBody,
+  type OperationName,
+} from "./operations";
 import type { ServerProcess } from "./processes";
 
 export interface OperationResult {
@@ -24,6 +36,17 @@ export interface OperationResult {
   answerDiff?: string;
   /** Whether both returned the same endCursor (informational: cursors are opaque). */
   sameCursor?: boolean;
+  /** PostGraphile 5 (the peer) on the same database, asked the same question in its schema. */
+  peer?: RoundResult;
+  peerRounds?: RoundResult[];
+  /** dashql requests/s over PostGraphile's. */
+  peerRatio?: number;
+  /** Difference between dashql's and PostGraphile's answers (both mapped to one shape), if any. */
+  peerAnswerDiff?: string;
+  /** Why PostGraphile was not measured for this operation. */
+  peerSkipped?: string;
+  /** How PostGraphile's version of the operation differs from dashql's. */
+  peerNote?: string;
   /** Why the operation was measured in a different shape than the issue states. */
   note?: string;
   /** SQL statements for the smallest and the measured page size (must be equal). */
@@ -62,9 +85,34 @@ function jobFor(op: OperationName, tag: string, ctx: BenchContext, companyIds: n
   return { ...base, bodies: [requestBody(op, fixedVariables(op))] };
 }
 
+/** A number for the progress line; "-" for NaN (which arrives as null from the load generator when a round got no answers). */
+const f = (v: number | null | undefined, digits: number) => (typeof v === "number" && !Number.isNaN(v) ? v.toFixed(digits) : "-");
 const fmt = (r: RoundResult) =>
-  `${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors, ` +
-  `${Number.isNaN(r.statementsPerRequest) ? "-" : r.statementsPerRequest.toFixed(2)} stmts/req, RSS ${r.rssMb.toFixed(0)} MB, CPU ${r.cpuMsPerRequest.toFixed(2)} ms/req`;
+  `${f(r.requestsPerSec, 0)} req/s, p50 ${f(r.p50Ms, 1)} ms, p99 ${f(r.p99Ms, 1)} ms, ${r.errors} errors, ` +
+  `${f(r.statementsPerRequest, 2)} stmts/req, RSS ${f(r.rssMb, 0)} MB, CPU ${f(r.cpuMsPerRequest, 2)} ms/req`;
+
+/** PostGraphile's load job: its own documents, same variables, rotating ids, unique M1 names and ids. */
+let peerSlot = 10;
+function peerJobFor(op: OperationName, tag: string, ctx: BenchContext, companyIds: number[], durationSec: number): Omit<LoadJob, "url"> {
+  const base = { connections: ctx.options.connections, durationSec };
+  if (op === "Q2") return { ...base, bodies: companyIds.map((id) => peerRequestBody("Q2", { id })) };
+  if (op === "M1") {
+    if (++peerSlot > 99) peerSlot = 11;
+    return { ...base, template: peerM1Template(`Bench M1 ${tag} %N%`, peerSlot) };
+  }
+  return { ...base, bodies: [peerRequestBody(op, peerVariables(op, fixedVariables(op)))] };
+}
+
+/** dashql's and PostGraphile's answers to the same question, mapped to one shape, must agree (ids, names, times aside for M1). */
+async function verifyPeer(op: OperationName, ctx: BenchContext, dashql: ServerProcess, peer: ServerProcess, result: OperationResult): Promise<void> {
+  const dashqlBody = op === "Q2" ? requestBody("Q2", { id: "1" }) : op === "M1" ? requestBody("M1", m1Variables("Bench M1 verify dashql-peer", 1)) : requestBody(op, fixedVariables(op));
+  const peerBody = op === "Q2" ? peerRequestBody("Q2", { id: 1 }) : op === "M1" ? peerM1Template("Bench M1 verify peer %N%", 10).replaceAll("%N%", "0") : peerRequestBody(op, peerVariables(op, fixedVariables(op)));
+  const [d, p] = await Promise.all([post(dashql.url, dashqlBody, ctx.adminToken), post(peer.url, peerBody)]);
+  const dd = canonical(op, check(d, `${op} on dashql`), false);
+  const pd = canonical(op, check(p, `${op} on PostGraphile`), true);
+  result.peerAnswerDiff = jsonDiff(dd, pd, "data");
+  if (result.peerAnswerDiff) ctx.log(`  ${op}: dashql and PostGraphile answer differently: ${result.peerAnswerDiff}`);
+}
 
 /** Same request to both servers: the answers must agree (ids and times aside for M1). */
 async function verify(op: OperationName, ctx: BenchContext, dashql: ServerProcess, floor: ServerProcess, result: OperationResult): Promise<void> {
@@ -108,10 +156,17 @@ async function fitQ3(ctx: BenchContext, dashql: ServerProcess, result: Operation
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export async function runLoadPhase(
   ctx: BenchContext,
   dashql: ServerProcess,
   floor: ServerProcess,
+  peer: ServerProcess | undefined,
   companyIds: number[],
 ): Promise<OperationResult[]> {
   const { options } = ctx;
@@ -134,21 +189,50 @@ export async function runLoadPhase(
       ctx.log(`  ${result.skipped}`);
       continue;
     }
+    result.peerNote = PEER_NOTES[op];
+    let withPeer = peer !== undefined && PEER_DOCUMENTS[op] !== undefined;
+    if (!peer) result.peerSkipped = "PostGraphile did not start";
+    else if (op === "Q3" && q3FilesFirst !== 100) result.peerSkipped = `dashql measured with files(first: ${q3FilesFirst})`;
+    if (result.peerSkipped) withPeer = false;
+    if (withPeer) {
+      try {
+        await verifyPeer(op, ctx, dashql, peer!, result);
+      } catch (error) {
+        result.peerSkipped = `PostGraphile failed before load: ${(error as Error).message}`;
+        ctx.log(`  ${result.peerSkipped}`);
+        withPeer = false;
+      }
+    }
     await loadRound(dashql, jobFor(op, "warm-dashql", ctx, companyIds, options.warmupSec));
     await loadRound(floor, jobFor(op, "warm-floor", ctx, companyIds, options.warmupSec));
+    if (withPeer) await loadRound(peer!, peerJobFor(op, "warm-peer", ctx, companyIds, options.warmupSec));
     const d: RoundResult[] = [];
     const f: RoundResult[] = [];
+    const p: RoundResult[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       d.push(await loadRound(dashql, jobFor(op, `dashql-${round}`, ctx, companyIds, options.roundSec)));
       ctx.log(`  dashql round ${round}: ${fmt(d[d.length - 1])}`);
       f.push(await loadRound(floor, jobFor(op, `floor-${round}`, ctx, companyIds, options.roundSec)));
       ctx.log(`  floor  round ${round}: ${fmt(f[f.length - 1])}`);
+      if (withPeer) {
+        p.push(await loadRound(peer!, peerJobFor(op, `peer-${round}`, ctx, companyIds, options.roundSec)));
+        ctx.log(`  PostGraphile round ${round}: ${fmt(p[p.length - 1])}`);
+      }
+    }
+    // Ratios are taken within each round (the servers ran back to back under the same background load),
+    // then the median of those: the way ../shared/peers/compare.cjs reports them.
+    const medianRatio = (other: RoundResult[]) => median(d.map((r, i) => r.requestsPerSec / other[i].requestsPerSec));
+    if (p.length > 0) {
+      result.peerRounds = p;
+      result.peer = summarize(p);
+      result.peerRatio = medianRatio(p);
+      if (result.peer.firstError) ctx.log(`  first PostGraphile error: ${result.peer.firstError}`);
     }
     result.dashqlRounds = d;
     result.floorRounds = f;
     result.dashql = summarize(d);
     result.floor = summarize(f);
-    result.ratio = result.dashql.requestsPerSec / result.floor.requestsPerSec;
+    result.ratio = medianRatio(f);
     if (result.dashql.firstError) ctx.log(`  first dashql error: ${result.dashql.firstError}`);
     if (result.floor.firstError) ctx.log(`  first floor error: ${result.floor.firstError}`);
   }

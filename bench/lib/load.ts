@@ -5,7 +5,7 @@ import path from "node:path";
 import type { LoadJob, LoadResult } from "../load-generator";
 import { onCleanup } from "./cleanup";
 import { BENCH_DIST } from "./paths";
-import type { ServerProcess } from "./processes";
+import { nodeChildren, type ServerProcess } from "./processes";
 
 export interface RoundResult extends LoadResult {
   /** Largest server RSS seen during the round, MB. */
@@ -20,7 +20,7 @@ export interface RoundResult extends LoadResult {
 }
 
 /** utime + stime of a process in ms (Linux /proc; NaN elsewhere). */
-export function cpuTimeMs(pid: number): number {
+function ownCpuTimeMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -29,6 +29,14 @@ export function cpuTimeMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time of a server in ms: its process and its node child processes (`dashql serve`
+ * in production forks one server process per core; the primary itself serves nothing).
+ */
+export function cpuTimeMs(pid: number): number {
+  return [pid, ...nodeChildren(pid)].reduce((sum, p) => sum + ownCpuTimeMs(p), 0);
 }
 
 let generator: ChildProcess | undefined;
@@ -75,7 +83,8 @@ export async function loadRound(server: ServerProcess, job: Omit<LoadJob, "url">
 }
 
 export function median(values: number[]): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  // NaN arrives as null from the load generator (JSON) when a round got no answers.
+  const sorted = values.filter((v) => typeof v === "number" && !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -1,7 +1,8 @@
 import path from "node:path";
 
-/** The repository root: dist-bench/lib/paths.js is two levels down. */
-export const ROOT = path.resolve(__dirname, "../..");
+import { ROOT } from "../../test/support/paths";
+
+export { ROOT };
 /**
  * The dashql under test. BENCH_DASHQL_CLI points the servers at another build
  * (e.g. the last commit built in a temp dir) to measure before/after in one run.
@@ -10,3 +11,5 @@ export const CLI = process.env.BENCH_DASHQL_CLI ? path.resolve(process.env.BENCH
 export const RESULTS_DIR = path.join(ROOT, "bench/results");
 /** Compiled bench scripts live next to this file's directory. */
 export const BENCH_DIST = path.resolve(__dirname, "..");
+/** bench/ in the source tree: plain scripts run from there (PostGraphile's server). */
+export const BENCH_SRC = path.join(ROOT, "bench");

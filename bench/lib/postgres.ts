@@ -1,18 +1,12 @@
 /**
- * The bench's PostgreSQL: the embedded one (through dist/db/embedded-supervisor.js,
- * which stops the cluster when its stdin closes, so even a killed bench leaves no
- * postgres behind) in a temp dir, or the server named by DATABASE_URL. Either way
+ * The bench's PostgreSQL: the embedded one (test/support's private PostgreSQL:
+ * dist/db/embedded-supervisor.js, which stops the cluster when its stdin closes, so
+ * even a killed bench leaves no postgres behind) in a temp dir, or the server named by DATABASE_URL. Either way
  * the bench works in databases of its own and drops them at the end.
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { Client } from "pg";
+import { startPrivatePostgres } from "../../test/support/processes";
 import { onCleanup } from "./cleanup";
-import { ROOT } from "./paths";
 
 export interface PostgresServer {
   /** URL of the maintenance database (postgres). */
@@ -31,31 +25,11 @@ export function databaseUrl(adminUrl: string, database: string): string {
   return url.toString();
 }
 
+/** test/support's private PostgreSQL (embedded-supervisor in a temp dir), stopped and deleted at cleanup. */
 async function startEmbedded(): Promise<string> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "dashql-bench-pg-"));
-  onCleanup("postgres data dir", () => rm(dataDir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [path.join(ROOT, "dist/db/embedded-supervisor.js"), dataDir], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  onCleanup("embedded postgres", async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.stdin!.end();
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    once(lines, "line").then(([line]) => String(line)),
-    once(child, "exit").then(([code]) => {
-      throw new Error(`embedded PostgreSQL exited with ${code}: ${stderr.trim()}`);
-    }),
-  ]);
-  return (JSON.parse(first) as { url: string }).url;
+  const pg = await startPrivatePostgres();
+  onCleanup("embedded postgres", () => pg.dispose());
+  return pg.url;
 }
 
 export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {

@@ -1,18 +1,20 @@
 /**
- * The servers under test, each its own process: dashql (`node bin/dashql.js serve`,
- * production mode) and the floor. Both are stopped at cleanup.
+ * The servers under test, each its own process: dashql (`dashql serve`,
+ * production mode), the floor and PostGraphile. Spawning, waiting for the ready
+ * line and stopping are test/support's (trackProcess, startServerProcess); this
+ * adds what only the bench needs: logs in the temp dir, start-up time, CPU and RSS
+ * by pid, `npm start`, and stopping everything at cleanup.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { createWriteStream, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import net from "node:net";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { startServerProcess, trackProcess, type ChildHandle } from "../../test/support/processes";
 import { onCleanup } from "./cleanup";
-import { BENCH_DIST, CLI } from "./paths";
+import { BENCH_DIST, BENCH_SRC, CLI } from "./paths";
 
 export interface ServerProcess {
-  readonly kind: "dashql" | "floor";
+  readonly kind: "dashql" | "floor" | "postgraphile";
   readonly url: string;
   readonly pid: number;
   /** Milliseconds from spawn to accepting requests. */
@@ -22,19 +24,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export function rssMb(pid: number): number {
+function ownRssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : NaN;
@@ -43,34 +33,35 @@ export function rssMb(pid: number): number {
   }
 }
 
-async function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  await exited;
-  clearTimeout(timer);
+/** The node processes `pid` started itself (the server processes of a `dashql serve` primary). */
+export function nodeChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((child) => readFileSync(`/proc/${child}/comm`, "utf8").trim() === "node");
+  } catch {
+    return [];
+  }
 }
 
-/** Waits for the first stdout line matching `ready`, or fails with the child's last output. */
-async function waitForLine(child: ChildProcess, ready: RegExp, logFile: string, timeoutMs: number): Promise<string> {
-  const lines = createInterface({ input: child.stdout! });
-  const tail: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(new Error(`${error.message}; see ${logFile}\n${tail.join("\n")}`));
-    };
-    lines.on("line", (line) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      if (ready.test(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once("exit", (code, signal) => fail(new Error(`exited early (${code ?? signal})`)));
+/** Resident set size of a server in MB: its process and its node child processes. */
+export function rssMb(pid: number): number {
+  return [pid, ...nodeChildren(pid)].reduce((sum, p) => sum + ownRssMb(p), 0);
+}
+
+/** Stops `handle` at cleanup (or earlier through the returned function) and keeps its stderr in `logFile`. */
+function stopAtCleanup(label: string, handle: ChildHandle, logFile: string, before?: () => void): () => Promise<void> {
+  return onCleanup(label, async () => {
+    before?.();
+    await handle.stop();
+    try {
+      writeFileSync(logFile, handle.stderr());
+    } catch {
+      /* the temp dir is gone */
+    }
   });
 }
 
@@ -88,46 +79,56 @@ export interface DashqlOptions {
 }
 
 export async function startDashql(options: DashqlOptions): Promise<ServerProcess> {
-  const port = await freePort();
-  const logFile = path.join(options.logDir, `${options.label ?? "dashql"}-${port}.log`);
-  const log = createWriteStream(logFile);
+  const label = options.label ?? "dashql";
+  const logFile = path.join(options.logDir, `${label}-${Date.now()}.log`);
   const env = {
-    ...process.env,
     NODE_ENV: "production",
     DATABASE_URL: options.databaseUrl,
     SQL_STATEMENT_HEADER: "true",
     ADMIN_TOKEN: options.adminToken,
-    PORT: String(port),
+    PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
     ...options.env,
   };
   const started = performance.now();
-  const child = options.viaNpmStart
-    ? spawn("npm", ["start", "--silent"], { cwd: path.dirname(path.dirname(CLI)), env, stdio: ["ignore", "pipe", "pipe"], detached: true })
-    : spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, "serve"], { env, stdio: ["ignore", "pipe", "pipe"], cwd: options.logDir });
-  child.stderr!.pipe(log);
-  const stop = onCleanup(`dashql server :${port}`, async () => {
-    if (options.viaNpmStart && child.pid) {
-      // npm runs the server in a shell: signal the whole group we created.
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        /* gone */
-      }
-    }
-    await stopChild(child);
-  });
+  if (options.viaNpmStart) return startViaNpm(env, label, logFile, started);
+  let handle: Awaited<ReturnType<typeof startServerProcess>>;
   try {
-    await waitForLine(child, /dashql is ready/, logFile, 60_000);
+    handle = await startServerProcess(options.databaseUrl, env, { nodeArgs: options.nodeArgs, cli: CLI, cwd: options.logDir, label });
   } catch (error) {
-    await stop();
     throw new Error(`dashql did not start: ${(error as Error).message}`);
   }
   const startMs = performance.now() - started;
-  // Under npm the listening node process is a grandchild; find it for RSS.
-  const pid = options.viaNpmStart ? (findListener(port) ?? child.pid!) : child.pid!;
-  return { kind: "dashql", url: `http://127.0.0.1:${port}/graphql`, pid, startMs, rssMb: () => rssMb(pid), stop };
+  const stop = stopAtCleanup(`dashql server ${handle.origin}`, handle, logFile);
+  return { kind: "dashql", url: handle.url, pid: handle.pid, startMs, rssMb: handle.rssMb, stop };
+}
+
+/** `npm start` (incremental build, then serve) as a user runs it; the listening node process is a grandchild. */
+async function startViaNpm(env: Record<string, string>, label: string, logFile: string, started: number): Promise<ServerProcess> {
+  const root = path.dirname(path.dirname(CLI));
+  const child = spawn("npm", ["start", "--silent"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const handle = trackProcess(child, `${label} (npm start)`);
+  // npm runs the server in a shell: signal the whole group we created.
+  const killGroup = () => {
+    try {
+      process.kill(-handle.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+  };
+  const stop = stopAtCleanup(`${label} (npm start)`, handle, logFile, killGroup);
+  let line: string;
+  try {
+    line = await handle.waitForLine(/dashql is ready: GraphiQL at /, 120_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`dashql did not start through npm start: ${(error as Error).message}`);
+  }
+  const startMs = performance.now() - started;
+  const url = /(http:\/\/\S+\/graphql)/.exec(line)![1];
+  const pid = findListener(Number(new URL(url).port)) ?? handle.pid;
+  return { kind: "dashql", url, pid, startMs, rssMb: () => rssMb(pid), stop };
 }
 
 /** The pid of the process that listens on `port` (Linux /proc scan), if found. */
@@ -154,31 +155,45 @@ function findListener(port: number): number | undefined {
   return undefined;
 }
 
-export async function startFloor(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
-  const logFile = path.join(logDir, `floor-${Date.now()}.log`);
-  const log = createWriteStream(logFile);
+/** A node script that prints {"port":N} on stdout once it listens (the floor, PostGraphile). */
+async function startScriptServer(
+  kind: "floor" | "postgraphile",
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+  timeoutMs: number,
+): Promise<ServerProcess> {
+  const logFile = path.join(logDir, `${kind}-${Date.now()}.log`);
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(BENCH_DIST, "floor-server.js")], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", POOL_SIZE: String(poolSize) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr!.pipe(log);
-  const stop = onCleanup("floor server", () => stopChild(child));
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const handle = trackProcess(child, `the ${kind} server`);
+  const stop = stopAtCleanup(`${kind} server`, handle, logFile);
   let line: string;
   try {
-    line = await waitForLine(child, /"port"/, logFile, 30_000);
+    line = await handle.waitForLine(/^\{"port":\d+\}$/, timeoutMs);
   } catch (error) {
     await stop();
-    throw new Error(`the floor server did not start: ${(error as Error).message}`);
+    throw new Error(`the ${kind} server did not start: ${(error as Error).message}`);
   }
   const { port } = JSON.parse(line) as { port: number };
-  const pid = child.pid!;
-  return {
-    kind: "floor",
-    url: `http://127.0.0.1:${port}/graphql`,
-    pid,
-    startMs: performance.now() - started,
-    rssMb: () => rssMb(pid),
-    stop,
-  };
+  return { kind, url: `http://127.0.0.1:${port}/graphql`, pid: handle.pid, startMs: performance.now() - started, rssMb: handle.rssMb, stop };
+}
+
+export function startFloor(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
+  return startScriptServer("floor", [path.join(BENCH_DIST, "floor-server.js")], { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize) }, logDir, 30_000);
+}
+
+/**
+ * PostGraphile 5 (amber preset, public schema, no GraphiQL) on the same database,
+ * NODE_ENV=production, pg pool of `poolSize`. bench/node22-shim.mjs is preloaded:
+ * PostGraphile 5.1 calls Promise.withResolvers, native only from Node 22.
+ */
+export function startPostgraphile(databaseUrl: string, logDir: string, poolSize: number): Promise<ServerProcess> {
+  return startScriptServer(
+    "postgraphile",
+    ["--import", pathToFileURL(path.join(BENCH_SRC, "node22-shim.mjs")).href, path.join(BENCH_SRC, "postgraphile-server.mjs")],
+    { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize), NODE_ENV: "production" },
+    logDir,
+    60_000,
+  );
 }

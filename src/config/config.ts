@@ -5,6 +5,7 @@
  * before failing, so a bad deployment is fixed in one round instead of one
  * variable per restart.
  */
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 export type NodeEnv = "development" | "production" | "test";
@@ -50,6 +51,12 @@ export interface Config {
   readonly maxConcurrentRequests: number;
   /** How long shutdown waits for in-flight requests before closing them, in ms. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * SERVER_PROCESSES: HTTP server processes `dashql serve` runs on one port (node:cluster).
+   * One Node process executes JavaScript on one core; GraphQL execution is CPU-bound, so a
+   * production server uses every core by default ("auto"). Development and test run one.
+   */
+  readonly serverProcesses: number;
   /** Add an `X-SQL-Statements` header to GraphQL responses (on by default outside production). */
   readonly sqlStatementHeader: boolean;
   /**
@@ -164,6 +171,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxConcurrentRequests: integer("MAX_CONCURRENT_REQUESTS", 512, 1, 100_000),
     shutdownTimeoutMs: integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    serverProcesses:
+      text("SERVER_PROCESSES")?.toLowerCase() === "auto" || (text("SERVER_PROCESSES") === undefined && nodeEnv === "production")
+        ? Math.max(1, Math.min(availableParallelism(), 32))
+        : integer("SERVER_PROCESSES", 1, 1, 256),
     sqlStatementHeader: bool("SQL_STATEMENT_HEADER", nodeEnv !== "production"),
     workerDelayMs: integer("WORKER_DELAY_MS", 0, 0, 3_600_000),
     authCacheTtlMs: integer("AUTH_CACHE_TTL_MS", 60_000, 0, 3_600_000),

@@ -35,6 +35,11 @@ export const PARSE_OPTIONS = { maxTokens: MAX_DOCUMENT_TOKENS } as const;
 
 /** A list field without `first` is assumed to hold this many items (e.g. a company's finance years). */
 const UNPAGED_LIST_SIZE = 10;
+/**
+ * An aggregate list (financeAggregates, runAggregates, fileAggregates) has no `first`: it holds up
+ * to 10,000 groups, typically a few hundred (90 days x 5 statuses). Counted as this many.
+ */
+const AGGREGATE_LIST_SIZE = 500;
 
 // Errors thrown from didResolveOperation default to HTTP 500 in Apollo; these are the client's fault.
 function tooComplex(message: string, extra: Record<string, unknown>): GraphQLError {
@@ -78,7 +83,8 @@ const pagedListEstimator: ComplexityEstimator = ({ args, childComplexity, field,
   const typeName = String(field.type);
   const isList = typeName.includes("[") || typeName.endsWith("Connection") || typeName.endsWith("Connection!");
   if (!isList) return undefined;
-  const first = typeof args.first === "number" ? Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE) : UNPAGED_LIST_SIZE;
+  const unpaged = field.name.endsWith("Aggregates") ? AGGREGATE_LIST_SIZE : UNPAGED_LIST_SIZE;
+  const first = typeof args.first === "number" ? Math.min(Math.max(args.first, 1), MAX_PAGE_SIZE) : unpaged;
   return 1 + first * Math.max(childComplexity, 1);
 };
 

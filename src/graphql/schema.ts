@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type NonEmptyArray } from "type-graphql";
+import { AnalyticsResolver } from "./analytics/analytics.resolver";
 import { ApiKeyResolver } from "./api-key/api-key.resolver";
 import { authChecker } from "./auth-checker";
 import { CompanyResolver, FinanceResolver } from "./company/company.resolver";
@@ -10,7 +11,7 @@ import { DateTime } from "./scalars";
 import { UserResolver } from "./user/user.resolver";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver, FileResolver, QueueResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver, FileResolver, QueueResolver, AnalyticsResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 

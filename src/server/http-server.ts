@@ -3,25 +3,19 @@ import { existsSync } from "node:fs";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import type { ApolloServer, ApolloServerPlugin } from "@apollo/server";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { DomainError, isDatabaseUnavailable } from "../domain/shared/errors";
-import { currentScope, withRequestScope } from "../db/statement-counter";
-import { contextFromAuthorization, type GraphQLContext } from "../graphql/context";
-import { createFormatError, domainErrorToGraphQL } from "../graphql/errors";
-import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
-import { buildDashqlSchema } from "../graphql/schema";
-import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
+import { withRequestScope } from "../db/statement-counter";
+import type { GraphQLContext } from "../graphql/context";
+import { startDashqlApollo } from "./apollo";
+import type { CompiledExecutor } from "./compiled-executor";
 import type { ReplicaSet } from "../db/replicas";
-import { replicaRoutingPlugin, withReplicaFailover } from "./replica-routing";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
 
 /** Where `npm run build:web` (Vite) writes the dashboard: web/dist beside dist/. */
@@ -88,20 +82,6 @@ function drainPlugin(fastify: FastifyInstance, timeoutMs: number, onDrain: () =>
   };
 }
 
-/** Turns a failure to build the request context (a bad key, the database down) into a coded GraphQL error with its HTTP status. */
-function contextFailure(error: unknown): unknown {
-  // Apollo turns a non-GraphQLError thrown from the context function into a 500 "Context creation failed".
-  if (error instanceof DomainError) {
-    const status = error.code === "UNAUTHENTICATED" ? 401 : 400;
-    const graphqlError = domainErrorToGraphQL(error);
-    return new GraphQLError(graphqlError.message, { extensions: { ...graphqlError.extensions, http: { status } } });
-  }
-  if (isDatabaseUnavailable(error)) {
-    return new GraphQLError("the database is unavailable; retry shortly", { extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } } });
-  }
-  return error;
-}
-
 /**
  * dashql's HTTP front: Fastify with Apollo Server's official integration. GraphQL
  * at /graphql (every request, GET or POST, through Apollo's pipeline and its
@@ -109,8 +89,7 @@ function contextFailure(error: unknown): unknown {
  * dashboard as static files.
  */
 export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServer> {
-  const { config, logger, dataSource, authenticator } = deps;
-  const schema = await buildDashqlSchema();
+  const { config, logger, dataSource } = deps;
   const development = config.nodeEnv === "development";
   const webRoot = deps.webRoot ?? WEB_DIST;
   const demoToken = development ? deps.demoToken : undefined;
@@ -133,28 +112,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   fastify.server.headersTimeout = 66_000;
 
   let draining = false;
-  const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
-  const executor = createCompiledExecutor(schema, logger);
-  const apollo = new ApolloServer<GraphQLContext>({
-    gateway: deps.replicas ? withReplicaFailover(executor.gateway, deps.replicas, dataSource) : executor.gateway,
-    introspection: true,
-    includeStacktraceInErrorResponses: development,
-    // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
-    stopOnTerminationSignals: false,
-    parseOptions: PARSE_OPTIONS,
-    formatError,
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      // The cache-control plugin wraps every field resolver to collect hints dashql never sets
-      // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set below instead.
-      ApolloServerPluginCacheControlDisabled(),
-      queryLimitsPlugin(schema),
-      drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)),
-      ...(deps.replicas ? [replicaRoutingPlugin(deps.replicas, dataSource, logger)] : []),
-      ...(deps.plugins ?? []),
-    ],
+  const { apollo, executor, contextFor } = await startDashqlApollo({
+    ...deps,
+    plugins: [drainPlugin(fastify, config.shutdownTimeoutMs, () => (draining = true)), ...(deps.plugins ?? [])],
   });
-  await apollo.start();
 
   // Only JSON bodies: Fastify's text/plain parser is removed so such a POST is a 415, as is any other type.
   fastify.removeAllContentTypeParsers();
@@ -205,15 +166,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     return reply.type(asset.type).header("cache-control", "public, max-age=86400").send(asset.body);
   });
 
-  const contextDeps = { dataSource, authenticator, logger };
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
-    context: async (request) => {
-      try {
-        return await contextFromAuthorization(contextDeps, request.headers.authorization, request.id);
-      } catch (error) {
-        throw contextFailure(error);
-      }
-    },
+    context: async (request) => contextFor(request.headers.authorization, request.id),
   });
 
   /** GraphQL requests being worked on; capped by MAX_CONCURRENT_REQUESTS. */

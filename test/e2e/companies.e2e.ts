@@ -89,7 +89,9 @@ describe("companies", () => {
     expect(Math.max(...heights)).toBe(heights[11]);
     const axisText = await chart.locator("text").allTextContents();
     for (const year of ["2021", "2022", "2023"]) expect(axisText).toContain(year);
-    for (const quarter of ["Q1", "Q2", "Q3", "Q4"]) expect(axisText).toContain(quarter);
+    // The legend is page text under the chart (ChartFrame), no longer SVG text.
+    const legend = await page.locator("figure.chart .chart-legend").innerText();
+    for (const quarter of ["Q1", "Q2", "Q3", "Q4"]) expect(legend).toContain(quarter);
 
     expect(await numbersTable(page)).toEqual(STARK_ROWS);
     await screenshot(page, "company-stark");

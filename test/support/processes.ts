@@ -15,7 +15,7 @@ import { createInterface } from "node:readline";
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { CLI, ROOT } from "./paths";
-import type { ResponseError } from "./server";
+import type { ResponseError } from "./response-error";
 
 /** An ADMIN token for servers started with ADMIN_TOKEN (at least 24 characters). */
 export const ADMIN_TOKEN = "dq_processes-test-admin-token-0123456789";
@@ -43,6 +43,11 @@ export interface ChildHandle {
 }
 
 const running = new Set<ChildHandle>();
+
+/** Registers a spawned process (see stopAllProcesses) and gives the handle the helpers here use. */
+export function trackProcess(child: ChildProcess, label: string): ChildHandle {
+  return track(child, label);
+}
 
 function track(child: ChildProcess, label: string): ChildHandle {
   let stdout = "";
@@ -191,9 +196,20 @@ export interface ServerProcess extends ChildHandle {
  * any of these; an undefined value leaves the variable unset (no DATABASE_URL:
  * the server starts its embedded PostgreSQL in DATA_DIR).
  */
-export async function startServerProcess(databaseUrl: string | undefined, env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, "serve"], {
-    cwd: ROOT,
+export async function startServerProcess(
+  databaseUrl: string | undefined,
+  env: Record<string, string | undefined> = {},
+  options: {
+    /** Node flags before the script (e.g. --cpu-prof). */
+    nodeArgs?: string[];
+    /** Another build's bin/dashql.js (the bench's A/B runs). */
+    cli?: string;
+    cwd?: string;
+    label?: string;
+  } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, "serve"], {
+    cwd: options.cwd ?? ROOT,
     env: {
       ...process.env,
       NODE_ENV: "test",
@@ -206,7 +222,7 @@ export async function startServerProcess(databaseUrl: string | undefined, env: R
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const handle = track(child, "dashql serve");
+  const handle = track(child, options.label ?? "dashql serve");
   const line = await handle.waitForLine(/dashql is ready: GraphiQL at /, 60_000);
   const url = /(http:\/\/\S+\/graphql)/.exec(line)![1];
   return Object.assign(handle, { url, origin: new URL(url).origin });
@@ -242,6 +258,18 @@ export async function graphql<TResult, TVars>(
   variables?: TVars,
   token: string | null = ADMIN_TOKEN,
 ): Promise<Reply<TResult>> {
+  return postGraphQL<TResult>(url, JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }), token);
+}
+
+/**
+ * graphql() with a request body the caller serialized (operationName, prepared
+ * variables); also returns the X-SQL-Statements header (NaN without) and the raw text.
+ */
+export async function postGraphQL<TResult = any>(
+  url: string,
+  body: string,
+  token: string | null = ADMIN_TOKEN,
+): Promise<Reply<TResult> & { statements: number; text: string }> {
   const started = performance.now();
   try {
     const res = await fetch(url, {
@@ -251,19 +279,20 @@ export async function graphql<TResult, TVars>(
         connection: "close",
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
-      body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
+      body,
     });
     const text = await res.text();
-    let body: Reply<TResult>["body"];
+    let parsed: Reply<TResult>["body"];
     try {
-      body = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
-      body = { errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
+      parsed = { errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
     }
-    return { status: res.status, body, ms: performance.now() - started };
+    return { status: res.status, body: parsed, ms: performance.now() - started, statements: Number(res.headers.get("x-sql-statements") ?? NaN), text };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { status: 0, body: {}, ms: performance.now() - started, failure: cause?.code ?? cause?.message ?? String(error) };
+    const failure = cause?.code ?? cause?.message ?? String(error);
+    return { status: 0, body: {}, ms: performance.now() - started, failure, statements: NaN, text: failure };
   }
 }
 

@@ -9,11 +9,9 @@ import type { Role } from "../../src/domain/user/user.entity";
 import { startApp, type App, type AppOptions } from "../../src/server/app";
 import { createTestDatabase, type TestDatabase } from "./database";
 
-export interface ResponseError {
-  message: string;
-  extensions?: { code?: string; [k: string]: unknown };
-  path?: (string | number)[];
-}
+import type { ResponseError } from "./response-error";
+
+export type { ResponseError };
 
 export interface GraphQLResponse<T> {
   status: number;

@@ -7,11 +7,13 @@ import { CreateCompanyView } from "./views/companies/create-company.view";
 import { FilesView } from "./views/files/files.view";
 import { RunView } from "./views/runs/run.view";
 import { RunsView } from "./views/runs/runs.view";
+import { TrendsView } from "./views/trends/trends.view";
 
 const NAV = [
   { to: "/companies", label: "Companies" },
   { to: "/runs", label: "Runs" },
   { to: "/files", label: "Files" },
+  { to: "/trends", label: "Trends" },
 ];
 
 function Routes() {
@@ -28,6 +30,7 @@ function Routes() {
   const run = matchPath("/runs/:id", path);
   if (run) return <RunView id={run.id} />;
   if (path === "/files") return <FilesView />;
+  if (path === "/trends") return <TrendsView />;
   if (path === "/" || path === "/index.html") return null;
   return (
     <section>

@@ -80,6 +80,43 @@ export type Role =
   | 'READER'
   | 'WRITER';
 
+export type TrendsPassRateQueryVariables = Exact<{
+  from: string;
+  timeZone: string;
+}>;
+
+
+export type TrendsPassRateQuery = { runAggregates: Array<{ bucket: string | null, runs: number, summarized: number, tests: number, failures: number, errors: number, skipped: number, passRate: number | null }> };
+
+export type TrendsRunsByStatusQueryVariables = Exact<{
+  from: string;
+  timeZone: string;
+}>;
+
+
+export type TrendsRunsByStatusQuery = { runAggregates: Array<{ bucket: string | null, status: QueueStatus | null, runs: number }> };
+
+export type TrendsFailuresByHostQueryVariables = Exact<{
+  from: string;
+}>;
+
+
+export type TrendsFailuresByHostQuery = { runAggregates: Array<{ host: string | null, runs: number, failures: number, errors: number }> };
+
+export type TrendsBytesByHostQueryVariables = Exact<{
+  createdAfter: string;
+}>;
+
+
+export type TrendsBytesByHostQuery = { fileAggregates: Array<{ host: string | null, files: number, bytes: number }> };
+
+export type EarningsByBusinessTypeQueryVariables = Exact<{
+  fromYear: number;
+}>;
+
+
+export type EarningsByBusinessTypeQuery = { financeAggregates: Array<{ year: number | null, businessType: string | null, companies: number, sum: { total: number | null } }> };
+
 export type CompanyListQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
@@ -199,6 +236,70 @@ export const RunFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"RunFields"}) as unknown as TypedDocumentString<RunFieldsFragment, unknown>;
+export const TrendsPassRateDocument = new TypedDocumentString(`
+    query TrendsPassRate($from: DateTime!, $timeZone: String!) {
+  runAggregates(
+    groupBy: []
+    bucket: DAY
+    timeZone: $timeZone
+    filter: {from: $from}
+  ) {
+    bucket
+    runs
+    summarized
+    tests
+    failures
+    errors
+    skipped
+    passRate
+  }
+}
+    `) as unknown as TypedDocumentString<TrendsPassRateQuery, TrendsPassRateQueryVariables>;
+export const TrendsRunsByStatusDocument = new TypedDocumentString(`
+    query TrendsRunsByStatus($from: DateTime!, $timeZone: String!) {
+  runAggregates(
+    groupBy: [STATUS]
+    bucket: DAY
+    timeZone: $timeZone
+    filter: {from: $from}
+  ) {
+    bucket
+    status
+    runs
+  }
+}
+    `) as unknown as TypedDocumentString<TrendsRunsByStatusQuery, TrendsRunsByStatusQueryVariables>;
+export const TrendsFailuresByHostDocument = new TypedDocumentString(`
+    query TrendsFailuresByHost($from: DateTime!) {
+  runAggregates(groupBy: [HOST], filter: {from: $from}) {
+    host
+    runs
+    failures
+    errors
+  }
+}
+    `) as unknown as TypedDocumentString<TrendsFailuresByHostQuery, TrendsFailuresByHostQueryVariables>;
+export const TrendsBytesByHostDocument = new TypedDocumentString(`
+    query TrendsBytesByHost($createdAfter: DateTime!) {
+  fileAggregates(groupBy: [HOST], filter: {createdAfter: $createdAfter}) {
+    host
+    files
+    bytes
+  }
+}
+    `) as unknown as TypedDocumentString<TrendsBytesByHostQuery, TrendsBytesByHostQueryVariables>;
+export const EarningsByBusinessTypeDocument = new TypedDocumentString(`
+    query EarningsByBusinessType($fromYear: Int!) {
+  financeAggregates(groupBy: [YEAR, BUSINESS_TYPE], filter: {fromYear: $fromYear}) {
+    year
+    businessType
+    companies
+    sum {
+      total
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EarningsByBusinessTypeQuery, EarningsByBusinessTypeQueryVariables>;
 export const CompanyListDocument = new TypedDocumentString(`
     query CompanyList($first: Int!, $after: String, $filter: CompanyFilter) {
   companies(first: $first, after: $after, filter: $filter, orderBy: NAME_ASC) {

@@ -5,6 +5,7 @@ import { Pager, useCursorPager } from "../../components/pager";
 import { EmptyState, ErrorState, Loading } from "../../components/states";
 import { CompanyListDocument } from "../../generated/graphql";
 import { Link } from "../../router";
+import { EarningsByTypeChart } from "./earnings-by-type-chart";
 
 export const COMPANY_PAGE_SIZE = 20;
 /** Long enough to skip the keystrokes of a typed word, short enough to feel live. */
@@ -93,6 +94,8 @@ export function CompaniesView() {
           />
         </>
       )}
+      <h2>Earnings by business type</h2>
+      <EarningsByTypeChart />
     </section>
   );
 }

@@ -28,7 +28,7 @@ describe("company page", () => {
     expect(svg.querySelector("title")).toHaveTextContent("Quarterly earnings of Stark Industries");
     expect(svg.querySelector("desc")).toHaveTextContent("2021: Q1 1,820.50, Q2 —");
     // 3 years × 4 quarters, less the one missing quarter
-    expect(container.querySelectorAll("svg path.earnings-bar")).toHaveLength(11);
+    expect(container.querySelectorAll("svg .chart-bar")).toHaveLength(11);
     for (const year of ["2021", "2022", "2023"]) expect(within(svg as unknown as HTMLElement).getAllByText(year).length).toBeGreaterThan(0);
 
     const table = screen.getByRole("table", { name: /Quarterly earnings of Stark Industries/ });
