@@ -67,7 +67,7 @@ try {
     res.setHeader("cache-control", "no-store");
     withRequestScope({ statements: 0, requestId }, () => middleware(req, res, next));
   });
-  const middleware = expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization, req.headers["x-request-id"] ?? "") });
+  const middleware = expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) });
   const expressHttp = await new Promise((resolve) => { const s = app.listen(0, "127.0.0.1", () => resolve(s)); });
   stops.push(async () => { await new Promise((r) => expressHttp.close(r)); await apollo.stop(); });
 

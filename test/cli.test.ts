@@ -83,7 +83,7 @@ const COMMANDS: Record<string, string[]> = {
   purge: ["--ttl-beyond <duration>"],
   stats: ["--json"],
   users: ["create", "list"],
-  "users create": ["<name>", "--role <role>", "--email <email>"],
+  "users create": ["<name>", "--role <role>", "--email <email>", "--key-name <name>", "--no-key"],
   keys: ["create", "revoke"],
   "keys create": ["<user>", "--name <name>"],
   "keys revoke": ["<id>"],
@@ -133,6 +133,32 @@ describe("exit codes", () => {
 });
 
 describe("migrate", () => {
+  it("keeps stderr empty under cron (no LOG_LEVEL, production) and logs progress with --verbose", async () => {
+    const { pg, db } = await freshDatabase();
+    const empty = (name: string) => {
+      const url = new URL(db.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    };
+    // Databases without the schema, so migrate has progress to report.
+    const names = [`${db.name}_quiet`, `${db.name}_verbose`];
+    for (const name of names) await pg.query(`CREATE DATABASE ${name}`);
+    cleanups.push(async () => {
+      for (const name of names) await pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+    const cron = { NODE_ENV: "production", LOG_LEVEL: undefined };
+    const [quiet, verbose] = await Promise.all([
+      runCli(["--database-url", empty(names[0]), "migrate"], { env: cron }),
+      runCli(["--database-url", empty(names[1]), "--verbose", "migrate"], { env: cron }),
+    ]);
+    expect(quiet).toMatchObject({ code: 0, stderr: "" });
+    expect(quiet.stdout).toMatch(/^applied \d+ migration\(s\)/);
+    expect(verbose.code).toBe(0);
+    expect(lines(verbose.stderr).map((line) => JSON.parse(line) as { level: number; msg: string })).toContainEqual(
+      expect.objectContaining({ level: 30, msg: "migrations applied" }),
+    );
+  });
+
   it("is idempotent on an already-migrated database", async () => {
     const { cli, scalar } = await freshDatabase();
     const before = await scalar(`SELECT count(*) FROM migrations`);
@@ -483,8 +509,25 @@ describe("users and keys", () => {
     url = `http://127.0.0.1:${app.server.port}/graphql`;
   });
 
-  it("creates a user and a key whose token, alone on the last line, works until `keys revoke`", async () => {
-    const created = await fresh.cli(["users", "create", "ci-bot", "--role", "writer", "--email", "ci@example.com"]);
+  it("creates a user with a first key printed alone on the last line, which works at once", async () => {
+    const created = await fresh.cli(["users", "create", "first-key-bot", "--role", "reader"]);
+    expect(said(created.stderr)).toEqual([]);
+    expect(created.code).toBe(0);
+    const out = lines(created.stdout);
+    expect(out).toEqual([
+      expect.stringMatching(/^created user first-key-bot \(id \d+, READER\)$/),
+      expect.stringMatching(/^created key \d+ "first key"; it is shown only now:$/),
+      expect.stringMatching(/^dq_[A-Za-z0-9_-]{43}$/),
+    ]);
+    expect(await me(out[2])).toMatchObject({ status: 200, me: { username: "first-key-bot", role: "READER" }, codes: undefined });
+
+    const keyless = await fresh.cli(["users", "create", "keyless-bot", "--role", "reader", "--no-key"]);
+    expect(keyless.stdout).toMatch(/^created user keyless-bot \(id \d+, READER\)\n$/);
+    expect(await fresh.scalar(`SELECT count(*) FROM api_key k JOIN app_user u ON u.id = k.user_id WHERE u.username = 'keyless-bot'`)).toBe(0);
+  });
+
+  it("creates more keys with `keys create`; a key's token, alone on the last line, works until `keys revoke`", async () => {
+    const created = await fresh.cli(["users", "create", "ci-bot", "--role", "writer", "--email", "ci@example.com", "--no-key"]);
     expect(said(created.stderr)).toEqual([]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^created user ci-bot \(id \d+, WRITER, ci@example\.com\)\n$/);
@@ -540,7 +583,7 @@ const cliConnections = async (pg: Client, name: string) =>
   Number((await pg.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dashql-cli'`, [name])).rows[0].n);
 
 describe("shell", () => {
-  it("evaluates a piped script line by line with the data source and services in scope, then exits 0 and closes the database", async () => {
+  it("evaluates a piped script line by line with the data source and services in scope, closes the database, and exits 1 when a line threw", async () => {
     const { cli, pg, db } = await freshDatabase();
     await pg.query(`INSERT INTO company (name) VALUES ('Acme'), ('Globex'), ('Initech')`);
     const script = [
@@ -559,7 +602,8 @@ describe("shell", () => {
       'console.log("not evaluated after .exit")',
     ].join("\n");
     const result = await cli(["shell"], { input: script + "\n" });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
+    expect(said(result.stderr)).toEqual(["dashql: a line of the script threw (see its error above)"]);
     // The uncaught error comes with its stack and fields; the lines the script printed are what matter.
     const printed = lines(result.stdout).filter((line) => /^(companies|Initech|twice|Uncaught|still|not evaluated)/.test(line));
     expect(printed).toEqual([

@@ -132,7 +132,9 @@ describe("registerFiles", () => {
 
   it("links files to a queue item when the domain passes queueItemId, and refuses an unknown one with NOT_FOUND", async () => {
     const em = t.app.database.dataSource.manager;
-    const [item] = await enqueueRuns(em, [{ runDir: "/runs/linked", owner: "files-test" }]);
+    const {
+      items: [item],
+    } = await enqueueRuns(em, [{ runDir: "/runs/linked", owner: "files-test" }]);
     await registerFilesDirectly(em, [file("linked", "/runs/linked/a.xml"), file("linked", "/runs/linked/b.xml")], { queueItemId: item.id });
     // Re-registering without an item keeps the link.
     await registerFilesDirectly(em, [file("linked", "/runs/linked/a.xml", 9)]);

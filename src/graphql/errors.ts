@@ -40,8 +40,74 @@ const APOLLO_CLIENT_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+/** HTTP status of a request that fails as a whole (in the context function) with this code. */
+const HTTP_STATUS = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+} as const satisfies Partial<Record<ContractCode, number>>;
+
+interface KnownError {
+  message: string;
+  code: ContractCode;
+  extensions?: Record<string, unknown>;
+  /** Set for database refusals the client can act on: logged as a warning with this text, not as a bug. */
+  warning?: string;
+}
+
+/**
+ * What a client may be told about an error dashql expects: the domain's own
+ * errors, and the database's refusals and outages. Undefined for anything else
+ * (a bug, or an error GraphQL itself raised).
+ */
+function classify(error: unknown): KnownError | undefined {
+  if (error instanceof DomainError) return { message: error.message, code: DOMAIN_TO_CONTRACT[error.code], extensions: error.details };
+  if (isUniqueViolation(error)) return { message: "the change conflicts with existing data", code: "CONFLICT" };
+  if (isInvalidData(error)) {
+    // Found by test/fuzz.test.ts: a NUL character in a filter string reached PostgreSQL and was a 500.
+    return {
+      message: "a value was refused by the database (for example a NUL character, or a number out of range)",
+      code: "BAD_USER_INPUT",
+      warning: "value refused by the database",
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { message: "the database is unavailable; retry shortly", code: "SERVICE_UNAVAILABLE", warning: "database unavailable" };
+  }
+  if (isStatementTimeout(error)) {
+    // Retryable from the client's side (the usual cause is a lock held by someone else or an overloaded server).
+    return {
+      message: "the database did not answer in time; retry shortly",
+      code: "SERVICE_UNAVAILABLE",
+      warning: "statement cancelled by statement_timeout",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Any error as the GraphQLError a client may see, for code outside Apollo's
+ * formatError: the context function, the HTTP layer, the subscription layer.
+ * Carries the contract code, the HTTP status of a request that fails as a whole
+ * (`extensions.http`, which Apollo reads and removes) and the original error, so
+ * formatError still logs an unexpected one with its stack. An unexpected error
+ * gets a fixed message; formatError adds the request id.
+ */
+export function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const known = classify(error);
+  const code: ContractCode = known?.code ?? "INTERNAL_SERVER_ERROR";
+  const status = (HTTP_STATUS as Partial<Record<ContractCode, number>>)[code] ?? 400;
+  return new GraphQLError(known?.message ?? "internal error", {
+    originalError: error instanceof Error ? error : undefined,
+    extensions: { ...known?.extensions, code, http: { status } },
+  });
+}
+
+/** @deprecated Use toGraphQLError; kept while the current HTTP server still imports it. */
 export function domainErrorToGraphQL(error: DomainError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { ...error.details, code: DOMAIN_TO_CONTRACT[error.code] } });
+  return toGraphQLError(error);
 }
 
 export interface FormatErrorOptions {
@@ -61,31 +127,10 @@ export function createFormatError(options: FormatErrorOptions) {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
-    if (original instanceof DomainError) {
-      return { ...base, message: original.message, extensions: { ...original.details, code: DOMAIN_TO_CONTRACT[original.code] } };
-    }
-    if (isUniqueViolation(original)) {
-      return { ...base, message: "the change conflicts with existing data", extensions: { code: "CONFLICT" } };
-    }
-    // Database refusals the client can act on: logged as warnings, not bug reports.
-    const refused = (logMessage: string, message: string, code: "BAD_USER_INPUT" | "SERVICE_UNAVAILABLE"): GraphQLFormattedError => {
-      options.logger.warn({ err: original, requestId: options.requestId?.() }, logMessage);
-      return { ...base, message, extensions: { code } };
-    };
-    if (isInvalidData(original)) {
-      // Found by test/fuzz.test.ts: a NUL character in a filter string reached PostgreSQL and was a 500.
-      return refused(
-        "value refused by the database",
-        "a value was refused by the database (for example a NUL character, or a number out of range)",
-        "BAD_USER_INPUT",
-      );
-    }
-    if (isDatabaseUnavailable(original)) {
-      return refused("database unavailable", "the database is unavailable; retry shortly", "SERVICE_UNAVAILABLE");
-    }
-    if (isStatementTimeout(original)) {
-      // Retryable from the client's side (the usual cause is a lock held by someone else or an overloaded server).
-      return refused("statement cancelled by statement_timeout", "the database did not answer in time; retry shortly", "SERVICE_UNAVAILABLE");
+    const known = classify(original);
+    if (known) {
+      if (known.warning) options.logger.warn({ err: original, requestId: options.requestId?.() }, known.warning);
+      return { ...base, message: known.message, extensions: { ...known.extensions, code: known.code } };
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") {

@@ -1,14 +1,12 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { DomainError, isDatabaseUnavailable } from "../domain/shared/errors";
 import { currentScope } from "../db/statement-counter";
 import { contextFromAuthorization, type GraphQLContext } from "../graphql/context";
-import { createFormatError, domainErrorToGraphQL } from "../graphql/errors";
+import { createFormatError } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
@@ -30,21 +28,7 @@ export interface DashqlApollo {
   readonly apollo: ApolloServer<GraphQLContext>;
   readonly executor: CompiledExecutor;
   /** The request context from an Authorization header: what every HTTP integration passes as Apollo's context function. */
-  contextFor(authorization: string | undefined, requestId: string): Promise<GraphQLContext>;
-}
-
-/** Turns a failure to build the request context (a bad key, the database down) into a coded GraphQL error with its HTTP status. */
-function contextFailure(error: unknown): unknown {
-  // Apollo turns a non-GraphQLError thrown from the context function into a 500 "Context creation failed".
-  if (error instanceof DomainError) {
-    const status = error.code === "UNAUTHENTICATED" ? 401 : 400;
-    const graphqlError = domainErrorToGraphQL(error);
-    return new GraphQLError(graphqlError.message, { extensions: { ...graphqlError.extensions, http: { status } } });
-  }
-  if (isDatabaseUnavailable(error)) {
-    return new GraphQLError("the database is unavailable; retry shortly", { extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } } });
-  }
-  return error;
+  contextFor(authorization: string | undefined): Promise<GraphQLContext>;
 }
 
 /**
@@ -78,16 +62,12 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
     ],
   });
   await apollo.start();
-  const contextDeps = { dataSource, authenticator, logger };
+  const contextDeps = { dataSource, authenticator };
   return {
     apollo,
     executor,
-    contextFor: async (authorization, requestId) => {
-      try {
-        return await contextFromAuthorization(contextDeps, authorization, requestId);
-      } catch (error) {
-        throw contextFailure(error);
-      }
-    },
+    // contextFromAuthorization throws coded GraphQL errors (401, 503) through toGraphQLError: Apollo would
+    // answer anything else thrown here as a 500 "Context creation failed".
+    contextFor: (authorization) => contextFromAuthorization(contextDeps, authorization),
   };
 }

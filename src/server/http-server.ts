@@ -13,6 +13,7 @@ import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { withRequestScope } from "../db/statement-counter";
 import type { GraphQLContext } from "../graphql/context";
+import { toGraphQLError } from "../graphql/errors";
 import { startDashqlApollo } from "./apollo";
 import type { CompiledExecutor } from "./compiled-executor";
 import type { ReplicaSet } from "../db/replicas";
@@ -139,6 +140,11 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       return reply.code(400).send(errorBody("BAD_USER_INPUT", "the request body is not valid JSON"));
     }
     if (status >= 400 && status < 500) return reply.code(status).send(errorBody("BAD_USER_INPUT", error.message));
+    // Anything else is mapped like every other error (a database outage is a 503 SERVICE_UNAVAILABLE); unknown ones are logged, never shown.
+    const mapped = toGraphQLError(error);
+    const code = String(mapped.extensions.code);
+    const httpStatus = (mapped.extensions.http as { status?: number } | undefined)?.status ?? 500;
+    if (code !== "INTERNAL_SERVER_ERROR") return reply.code(httpStatus).send(errorBody(code, mapped.message));
     logger.error({ err: error, requestId: request.id }, "request failed");
     return reply.code(500).send(errorBody("INTERNAL_SERVER_ERROR", `internal error; quote request id ${request.id} when reporting it`));
   });
@@ -167,7 +173,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   });
 
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
-    context: async (request) => contextFor(request.headers.authorization, request.id),
+    context: async (request) => contextFor(request.headers.authorization),
   });
 
   /** GraphQL requests being worked on; capped by MAX_CONCURRENT_REQUESTS. */

@@ -1,8 +1,8 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { rowCells, type PageElement, type PageGlobals } from "./support/dom";
-import { eventually, launchBrowser, openPage, screenshot, signInWithDemoKey, type OpenPage } from "./support/browser";
+import { eventually, screenshot, usePagePerTest } from "./support/browser";
 
-/** Stark Industries' demo finances (src/domain/demo/demo.service.ts), as the table formats them. */
+/** Stark Industries' demo finances (src/domain/demo/demo-companies.json), as the table formats them. */
 const STARK_ROWS = [
   ["2023", "2,390.75", "2,512.00", "2,475.50", "2,931.25", "10,309.50"],
   ["2022", "2,105.00", "2,250.50", "2,199.25", "2,688.00", "9,242.75"],
@@ -20,26 +20,11 @@ function listedNames(page: Page): Promise<string[]> {
 }
 
 describe("companies", () => {
-  let browser: Browser;
-  let open: OpenPage;
+  const session = usePagePerTest({ signIn: true });
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    open = await openPage(browser);
-    await signInWithDemoKey(open.page);
-  });
-  afterEach(async () => {
-    await open.context.close();
-    expect(open.errors).toEqual([]);
-  });
 
   test("the list shows the demo companies and the search narrows it to Stark Industries", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.getByRole("link", { name: "WayneCorp" }).waitFor();
     const names = await listedNames(page);
     expect(names).toEqual(expect.arrayContaining(["Stark Industries", "WayneCorp"]));
@@ -55,7 +40,7 @@ describe("companies", () => {
   });
 
   test("when the server cannot be reached the list says so, and Try again recovers once it answers", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.getByRole("link", { name: "WayneCorp" }).waitFor();
     // The browser's own network failure (connection refused), not a mocked answer.
     await page.route("**/graphql", (route) => route.abort("connectionrefused"));
@@ -72,7 +57,7 @@ describe("companies", () => {
   });
 
   test("Stark Industries' page draws its quarterly earnings per year and lists the same numbers", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.getByRole("link", { name: "Stark Industries" }).click();
     await page.getByRole("heading", { level: 1, name: "Stark Industries" }).waitFor();
     expect(new URL(page.url()).pathname).toMatch(/^\/companies\/\d+$/);
@@ -98,7 +83,7 @@ describe("companies", () => {
   });
 
   test("a company created with four finance years through the form opens on its own page", async () => {
-    const { page } = open;
+    const { page } = session.open;
     const name = `E2E Robotics ${Date.now().toString(36)}`;
     await page.getByRole("link", { name: "New company" }).click();
     await page.getByRole("heading", { name: "New company" }).waitFor();
@@ -134,7 +119,7 @@ describe("companies", () => {
   });
 
   test("the new-company form works from the keyboard alone: a missing name is reported and focused, Enter submits", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.goto("/companies/new");
     await page.getByRole("heading", { name: "New company" }).waitFor();
     const focusedId = () => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id ?? "");
@@ -156,7 +141,7 @@ describe("companies", () => {
   });
 
   test("a duplicate name is answered with CONFLICT, shown next to the name field", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.goto("/companies/new");
     await page.getByLabel("Name").fill("stark industries");
     await page.locator("#field-finances-0-year").fill("2024");

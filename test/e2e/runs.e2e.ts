@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { rowCells, type PageElement, type PageGlobals } from "./support/dom";
-import { eventually, launchBrowser, openPage, runWorkerOnce, screenshot, signInWithDemoKey, type OpenPage } from "./support/browser";
+import { eventually, runWorkerOnce, screenshot, usePagePerTest } from "./support/browser";
 
 /** 5 tests: 1 failure, 1 error, 1 skipped, so the bar shows 2 passed · 2 failed · 1 skipped. */
 const JUNIT = `<?xml version="1.0" encoding="UTF-8"?>
@@ -23,12 +23,10 @@ function runRow(page: Page, id: string): Locator {
 }
 
 describe("runs and files", () => {
-  let browser: Browser;
-  let open: OpenPage;
+  const session = usePagePerTest({ signIn: true });
   let runDir: string;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
     // A real run directory: a JUnit report in a subfolder and a log beside it.
     runDir = mkdtempSync(path.join(os.tmpdir(), "dashql-e2e-run-"));
     mkdirSync(path.join(runDir, "reports"));
@@ -36,20 +34,11 @@ describe("runs and files", () => {
     writeFileSync(path.join(runDir, "console.log"), LOG);
   });
   afterAll(async () => {
-    await browser?.close();
     if (runDir) rmSync(runDir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    open = await openPage(browser);
-    await signInWithDemoKey(open.page);
-  });
-  afterEach(async () => {
-    await open.context.close();
-    expect(open.errors).toEqual([]);
   });
 
   test("a run enqueued from the form turns SUCCEEDED with its test bar after a worker runs, without a reload; its files are listed and filterable", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
     await page.getByRole("heading", { level: 1, name: "Runs" }).waitFor();
 
@@ -140,7 +129,7 @@ describe("runs and files", () => {
   });
 
   test("purging queued runs asks for confirmation, and deletes only after it", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.goto("/runs");
     const other = path.join(runDir, "not-yet");
     await page.getByLabel("Run directory").fill(other);

@@ -1,29 +1,14 @@
-import type { Browser } from "playwright-core";
 import type { PageGlobals } from "./support/dom";
-import { e2eEnv, eventually, launchBrowser, openPage, runDashql, screenshot, type OpenPage } from "./support/browser";
+import { e2eEnv, eventually, runDashql, screenshot, usePagePerTest } from "./support/browser";
 
 const STORAGE_KEY = "dashql.apiKey";
 
 describe("signing in to the dashboard", () => {
-  let browser: Browser;
-  let open: OpenPage;
+  const session = usePagePerTest({ signIn: false });
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    open = await openPage(browser);
-  });
-  afterEach(async () => {
-    await open.context.close();
-    expect(open.errors).toEqual([]);
-  });
 
   test("the development server offers its demo key, and signing in with it opens the companies", async () => {
-    const { page } = open;
+    const { page } = session.open;
     await page.goto("/");
     await page.getByRole("heading", { name: "Sign in to dashql" }).waitFor();
     const demoButton = page.getByRole("button", { name: "Sign in with the demo key" });
@@ -38,7 +23,7 @@ describe("signing in to the dashboard", () => {
   });
 
   test("a refused key is reported on the field; a pasted READER key signs in without write actions, survives a reload, and sign-out forgets it", async () => {
-    const { page } = open;
+    const { page } = session.open;
     // A second user and key, made with the CLI as an operator would.
     const username = `e2e-reader-${Date.now().toString(36)}`;
     const user = await runDashql(["users", "create", username, "--role", "READER"]);

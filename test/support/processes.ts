@@ -149,7 +149,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   let port: number | undefined;
   let url = "";
   const start = async () => {
-    const args = [path.join(ROOT, "dist/db/embedded-supervisor.js"), dataDir, ...(port ? [String(port)] : [])];
+    const args = [path.join(__dirname, "embedded-supervisor.cjs"), dataDir, ...(port ? [String(port)] : [])];
     // stdin is a pipe on purpose: the supervisor stops the cluster when it closes (this process died).
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
     const handle = track(child, "embedded PostgreSQL");

@@ -2,7 +2,8 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { DEFAULT_TTL_MS, enqueueRuns, type EnqueueRunProps } from "../../domain/queue/queue.service";
 import { InvalidInputError } from "../../domain/shared/errors";
-import { durationOption, formatDuration } from "../duration";
+import { formatDuration } from "../duration";
+import { durationOption } from "../options";
 import { checkKeys, fileError, isRecord, readJsonFile, renamePaths } from "../json-file";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
@@ -66,12 +67,9 @@ export function registerEnqueue(program: Command): void {
       const file = options.scheduleFile;
       const timeToLive = new Date(Date.now() + options.ttl);
       const runs = readScheduleFile(await readJsonFile(file), file, timeToLive);
-      const { items, before } = await withDatabase(runtime, async (db) => {
-        const em = db.dataSource.manager;
-        // Ids only grow, so items above the current maximum are the ones this call created.
-        const [{ max }] = await em.query(`SELECT coalesce(max(id), 0) AS max FROM queue_item`);
+      const { items, created: createdIds } = await withDatabase(runtime, async (db) => {
         try {
-          return { items: await enqueueRuns(em, runs), before: Number(max) };
+          return await enqueueRuns(db.dataSource.manager, runs);
         } catch (error) {
           if (error instanceof InvalidInputError) throw new CliError(`${file}: ${toFilePath(error.message)}`, EXIT.usage);
           throw error;
@@ -79,7 +77,7 @@ export function registerEnqueue(program: Command): void {
       });
       const unique = [...new Map(items.map((item) => [item.id, item])).values()];
       for (const item of unique) console.log(`${item.id}\t${item.status}\t${item.host ?? "-"}\t${item.runDir}`);
-      const created = unique.filter((item) => item.id > before).length;
+      const created = createdIds.size;
       // Runs already queued keep their own time to live (enqueueRuns returns them unchanged): the one printed is the new runs'.
       console.log(
         `enqueued ${unique.length} run${unique.length === 1 ? "" : "s"} (${created} new, ` +

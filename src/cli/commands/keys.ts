@@ -1,9 +1,6 @@
 import type { Command } from "commander";
-import { ApiKey } from "../../domain/api-key/api-key.entity";
-import { createApiKey, revokeApiKey } from "../../domain/api-key/api-key.service";
-import { NotFoundError } from "../../domain/shared/errors";
-import { findUserByName } from "../../domain/user/user.service";
-import { integerOption } from "../duration";
+import { createApiKeyForUsername, revokeApiKeyById } from "../../domain/api-key/api-key.service";
+import { integerOption } from "../options";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
 
 export function registerKeys(program: Command): void {
@@ -15,17 +12,9 @@ export function registerKeys(program: Command): void {
     .requiredOption("--name <name>", "what the key is for, 1 to 100 characters")
     .action(async (username: string, options: { name: string }, command: Command) => {
       const runtime = createRuntime(command.optsWithGlobals<GlobalOptions>());
-      const created = await withDatabase(
-        runtime,
-        async (db) => {
-          const em = db.dataSource.manager;
-          const user = await findUserByName(em, username);
-          if (!user) throw new NotFoundError("user", username);
-          // The operator at the console acts as the key's owner: createApiKey then needs no ADMIN actor.
-          return createApiKey(em, user, { name: options.name });
-        },
-        { poolSize: 2 },
-      );
+      const created = await withDatabase(runtime, (db) => createApiKeyForUsername(db.dataSource.manager, username, { name: options.name }), {
+        poolSize: 2,
+      });
       console.log(`created key ${created.apiKey.id} "${created.apiKey.name}" for ${username} (${created.apiKey.user?.role}); it is shown only now:`);
       console.log(created.token);
     });
@@ -35,17 +24,7 @@ export function registerKeys(program: Command): void {
     .argument("<id>", "key id", integerOption(1, 2 ** 31 - 1))
     .action(async (id: number, _options: unknown, command: Command) => {
       const runtime = createRuntime(command.optsWithGlobals<GlobalOptions>());
-      const key = await withDatabase(
-        runtime,
-        async (db) => {
-          const em = db.dataSource.manager;
-          // The operator at the console acts as the key's owner, as for `keys create`.
-          const owner = (await em.findOne(ApiKey, { where: { id }, relations: { user: true } }))?.user;
-          if (!owner) throw new NotFoundError("API key", id);
-          return revokeApiKey(em, owner, id);
-        },
-        { poolSize: 2 },
-      );
+      const key = await withDatabase(runtime, (db) => revokeApiKeyById(db.dataSource.manager, id), { poolSize: 2 });
       console.log(key.revokedAt ? `key ${id} "${key.name}" was already revoked` : `revoked key ${id} "${key.name}"`);
     });
 }

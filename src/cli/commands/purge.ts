@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { purgeQueue } from "../../domain/queue/queue.service";
-import { durationOption } from "../duration";
+import { durationOption } from "../options";
 import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
 
 export function registerPurge(program: Command): void {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { checkWalkRoot, FileRegistrar, walkFiles, WalkRootError } from "../../domain/file/scan";
+import { checkWalkRoot, registerTree, WalkRootError } from "../../domain/file/scan";
 import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
 interface ScanOptions {
@@ -54,30 +54,30 @@ export function registerScan(program: Command): void {
         runtime,
         async (db) => {
           started = process.hrtime.bigint();
-          const registrar = new FileRegistrar(db.dataSource.manager, {
-            onBatch: (t) => {
-              registered = t.files;
-              if (bar) bar.update(found, payload());
-              else console.error(`registered ${n(t.files)} files so far (${n(t.created)} created, ${n(t.updated)} updated)`);
-            },
-          });
-          const onWarning = (message: string) => {
-            warnings++;
-            logger.warn(message);
-          };
           try {
-            for await (const file of walkFiles(root, { onWarning })) {
-              found++;
-              // Redrawing per file would cost more than the walk itself.
-              if (bar && found % 500 === 0) {
-                bar.setTotal(found);
-                bar.update(found, payload());
-              }
-              await registrar.add({ host: options.host, runDir, fullName: file.fullName, fileSize: file.fileSize });
-            }
-            return await registrar.finish();
+            return await registerTree(db.dataSource.manager, {
+              root,
+              host: options.host,
+              runDir,
+              onWarning: (message) => {
+                warnings++;
+                logger.warn(message);
+              },
+              onBatch: (t) => {
+                registered = t.files;
+                if (bar) bar.update(found, payload());
+                else console.error(`registered ${n(t.files)} files so far (${n(t.created)} created, ${n(t.updated)} updated)`);
+              },
+              onFile: () => {
+                found++;
+                // Redrawing per file would cost more than the walk itself.
+                if (bar && found % 500 === 0) {
+                  bar.setTotal(found);
+                  bar.update(found, payload());
+                }
+              },
+            });
           } catch (error) {
-            await registrar.abandon();
             if (error instanceof WalkRootError) throw new CliError(`cannot scan: ${error.message}`, EXIT.usage);
             throw error;
           }

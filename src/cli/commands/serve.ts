@@ -9,7 +9,7 @@ export function registerServe(program: Command): void {
     .option("-p, --port <port>", "HTTP port (default: PORT or 4000)")
     .action(async (options: { port?: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      const runtime = createRuntime(globals, options.port ? { ...process.env, PORT: options.port } : process.env);
+      const runtime = createRuntime(globals, options.port ? { ...process.env, PORT: options.port } : process.env, { quiet: false });
       const { config, logger } = runtime;
       // Loaded here, not at the top: only `serve` uses Apollo, graphql and type-graphql, and loading them
       // cost every other command ~0.45 s of CPU at start (`dashql --help`: 1.2 s user+sys before, 0.8 s after).

@@ -14,14 +14,15 @@ import { TrackedFile } from "../../domain/file/tracked-file.entity";
 import * as junit from "../../domain/queue/junit";
 import { QueueItem } from "../../domain/queue/queue-item.entity";
 import * as queue from "../../domain/queue/queue.service";
-import * as worker from "../../domain/queue/queue.worker";
+import * as worker from "../../domain/queue/run-claim.service";
+import * as workers from "../../domain/queue/run-worker";
 import * as runs from "../../domain/queue/run-processor";
 import * as users from "../../domain/user/user.service";
 import { User } from "../../domain/user/user.entity";
-import { createRuntime, withDatabase, type GlobalOptions } from "../runtime";
+import { CliError, createRuntime, EXIT, withDatabase, type GlobalOptions } from "../runtime";
 
 /** Every domain service, by module and flattened: `await listUsers(em)` and `await users.listUsers(em)` both work. */
-const SERVICES = { companies, files, scan, queue, worker, runs, junit, users, apiKeys };
+const SERVICES = { companies, files, scan, queue, worker, workers, runs, junit, users, apiKeys };
 
 /**
  * Evaluates piped input one line at a time, each line after the previous one has
@@ -32,10 +33,14 @@ const SERVICES = { companies, files, scan, queue, worker, runs, junit, users, ap
  *
  * "Finished" is the REPL asking for its next prompt: it does that after a result, after
  * an uncaught error (whose path never calls the eval callback) and after a partial line
- * of a multi-line statement; `.exit` closes it instead.
+ * of a multi-line statement; `.exit` closes it instead. Resolves true when a line threw.
  */
-async function feedScript(server: repl.REPLServer, input: NodeJS.ReadableStream): Promise<void> {
+async function feedScript(server: repl.REPLServer, input: NodeJS.ReadableStream): Promise<boolean> {
   let ready = () => {};
+  // `_error` is the REPL's last uncaught error (documented): a new one after a line means that line threw.
+  const lastError = () => (server.context as { _error?: unknown })._error;
+  const before = lastError();
+  let failed = false;
   // Without a terminal a prompt would only put "... " continuation markers into the script's output.
   server.displayPrompt = () => ready();
   let closed = false;
@@ -50,9 +55,11 @@ async function feedScript(server: repl.REPLServer, input: NodeJS.ReadableStream)
     const prompted = new Promise<void>((resolve) => (ready = resolve));
     server.write(`${line}\n`);
     await Promise.race([prompted, closing]);
+    if (lastError() !== before) failed = true;
     if (closed) break;
   }
   if (!closed) server.close();
+  return failed;
 }
 
 export function registerShell(program: Command): void {
@@ -64,7 +71,7 @@ export function registerShell(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const runtime = createRuntime(command.optsWithGlobals<GlobalOptions>());
-      await withDatabase(
+      const failed = await withDatabase(
         runtime,
         async (db) => {
           const { dataSource } = db;
@@ -104,10 +111,13 @@ export function registerShell(program: Command): void {
             queueRepo: em.getRepository(QueueItem),
           });
           const exited = once(server, "exit");
-          if (!interactive) await feedScript(server, process.stdin);
+          const failed = !interactive && (await feedScript(server, process.stdin));
           await exited;
+          return failed;
         },
         { poolSize: 2 },
       );
+      // A script run by cron or CI must not pass when one of its lines failed.
+      if (failed) throw new CliError("a line of the script threw (see its error above)", EXIT.failure);
     });
 }

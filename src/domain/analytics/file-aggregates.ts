@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import type { FileFilter } from "../file/file.service";
+import type { FileFilterProps } from "../file/file.service";
 import { filterDate, filterText, MAX_GROUPS_PLUS_ONE, orderTerm, runAggregate, uniqueGroupBy } from "./analytics.shared";
 
 const FILE_KEYS = {
@@ -13,7 +13,7 @@ export interface FileAggregatesProps {
   /** Keys of a group, in the order groups are sorted by. Empty: one group over every file selected. */
   groupBy?: readonly FileGroupBy[] | null;
   /** The same filter as the `files` list. */
-  filter?: FileFilter | null;
+  filter?: FileFilterProps | null;
 }
 
 export interface FileAggregate {

@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError } from "../shared/errors";
-import { parseId } from "../shared/pagination";
+import { parseId } from "../shared/id";
 import { filterText, MAX_GROUPS_PLUS_ONE, num, orderTerm, runAggregate, uniqueGroupBy } from "./analytics.shared";
 
 const FINANCE_KEYS = {

@@ -1,6 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { ForbiddenError, InvalidInputError, NotFoundError } from "../shared/errors";
 import { User, roleAtLeast } from "../user/user.entity";
+import { createUser, findUserByName, type CreateUserProps } from "../user/user.service";
 import { ApiKey } from "./api-key.entity";
 import { generateToken, hashToken } from "./api-key.token";
 import { KEY_REVOKED_CHANNEL } from "./revocation-listener";
@@ -68,4 +69,37 @@ export async function revokeApiKey(em: EntityManager, actor: User, id: number): 
     );
   }
   return key;
+}
+
+/**
+ * For the operator at the console (`dashql keys create`), who acts as the key's
+ * owner: a key for the user named `username` (case-insensitively). NOT_FOUND for
+ * an unknown user.
+ */
+export async function createApiKeyForUsername(em: EntityManager, username: string, props: { name: string }): Promise<ApiKeyCreated> {
+  const user = await findUserByName(em, username);
+  if (!user) throw new NotFoundError("user", username);
+  return createApiKey(em, user, { name: props.name });
+}
+
+/**
+ * For the operator at the console (`dashql keys revoke`), who acts as the key's
+ * owner: revokes any key by id. NOT_FOUND for an unknown id; a revoked key is
+ * returned unchanged (its `revokedAt` set).
+ */
+export async function revokeApiKeyById(em: EntityManager, id: number): Promise<ApiKey> {
+  const key = await em.findOne(ApiKey, { where: { id }, relations: { user: true } });
+  if (!key?.user) throw new NotFoundError("API key", id);
+  return revokeApiKey(em, key.user, id);
+}
+
+/**
+ * Creates a user and its first API key in one transaction, for `dashql users
+ * create`: a new user can call the API at once. The key is named `keyName`.
+ */
+export async function createUserWithApiKey(em: EntityManager, props: CreateUserProps, keyName: string): Promise<ApiKeyCreated> {
+  return em.transaction(async (tx) => {
+    const user = await createUser(tx, props);
+    return createApiKey(tx, user, { name: keyName });
+  });
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { DataSource } from "typeorm";
+import { entityRows } from "../shared/entity-rows";
 import { User } from "../user/user.entity";
 import { hashToken } from "./api-key.token";
 
@@ -148,16 +149,9 @@ export class ApiKeyAuthenticator {
   }
 
   private async lookup(hash: string): Promise<Principal | null> {
-    const rows: {
-      key_id: number;
-      token_hash: string;
-      id: number;
-      username: string;
-      email: string | null;
-      role: User["role"];
-      created_at: Date;
-    }[] = await this.dataSource.query(
-      `SELECT k.id AS key_id, k.token_hash, u.id, u.username, u.email, u.role, u.created_at
+    const user = entityRows(this.dataSource.manager, User, "u");
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT k.id AS key_id, k.token_hash, ${user.select}
          FROM api_key k JOIN app_user u ON u.id = k.user_id
         WHERE k.token_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
@@ -165,14 +159,7 @@ export class ApiKeyAuthenticator {
     const row = rows[0];
     // The index lookup already matched; the constant-time compare keeps the final
     // equality check from leaking timing should the lookup ever become a prefix scan.
-    if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return null;
-    const user = Object.assign(new User(), {
-      id: row.id,
-      username: row.username,
-      email: row.email,
-      role: row.role,
-      createdAt: row.created_at,
-    });
-    return { user, apiKeyId: row.key_id };
+    if (!row || !timingSafeEqual(Buffer.from(row.token_hash as string), Buffer.from(hash))) return null;
+    return { user: user.map(row), apiKeyId: row.key_id as number };
   }
 }

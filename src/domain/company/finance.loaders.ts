@@ -1,38 +1,14 @@
 import DataLoader from "dataloader";
 import { In, type EntityManager } from "typeorm";
 import { Company } from "./company.entity";
-import { preparedQuery, toNumberOrNull } from "../shared/prepared-query";
+import { entityRows } from "../shared/entity-rows";
+import { preparedQuery } from "../shared/prepared-query";
 import { Finance } from "./finance.entity";
 
 export interface FinanceKey {
   companyId: number;
   fromYear?: number | null;
   toYear?: number | null;
-}
-
-/** A finance row as selected by the hot-path reads (snake_case, numeric as strings). */
-export interface FinanceRow {
-  id: number;
-  company_id: number;
-  year: number;
-  q1_earnings: string | null;
-  q2_earnings: string | null;
-  q3_earnings: string | null;
-  q4_earnings: string | null;
-  total_earnings: string | null;
-}
-
-export function toFinance(row: FinanceRow): Finance {
-  const finance = new Finance();
-  finance.id = row.id;
-  finance.companyId = row.company_id;
-  finance.year = row.year;
-  finance.q1Earnings = toNumberOrNull(row.q1_earnings);
-  finance.q2Earnings = toNumberOrNull(row.q2_earnings);
-  finance.q3Earnings = toNumberOrNull(row.q3_earnings);
-  finance.q4Earnings = toNumberOrNull(row.q4_earnings);
-  finance.totalEarnings = toNumberOrNull(row.total_earnings);
-  return finance;
 }
 
 const rangeOf = (k: FinanceKey) => `${k.fromYear ?? ""}:${k.toYear ?? ""}`;
@@ -56,24 +32,25 @@ export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<Fin
         else byRange.set(range, { key, companyIds: new Set([key.companyId]) });
       }
       const found = new Map<string, Finance[]>();
+      const finance = entityRows(em, Finance, "f");
       await Promise.all(
         [...byRange.entries()].map(async ([range, { key, companyIds }]) => {
           const { fromYear, toYear } = key;
-          const rows = await preparedQuery<FinanceRow>(
+          const rows = await preparedQuery<Record<string, unknown>>(
             em,
-            "finances_by_company",
-            `SELECT id, company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings, total_earnings
-               FROM finance
-              WHERE company_id = ANY($1::int[]) AND ($2::int IS NULL OR year >= $2) AND ($3::int IS NULL OR year <= $3)
-              ORDER BY company_id, year DESC`,
+            "finances_by_company_ids_and_years",
+            `SELECT ${finance.select}
+               FROM finance f
+              WHERE f.company_id = ANY($1::int[]) AND ($2::int IS NULL OR f.year >= $2) AND ($3::int IS NULL OR f.year <= $3)
+              ORDER BY f.company_id, f.year DESC`,
             [[...companyIds], fromYear ?? null, toYear ?? null],
           );
           for (const row of rows) {
-            const finance = toFinance(row);
-            const k = `${finance.companyId}|${range}`;
+            const item = finance.map(row);
+            const k = `${item.companyId}|${range}`;
             const list = found.get(k);
-            if (list) list.push(finance);
-            else found.set(k, [finance]);
+            if (list) list.push(item);
+            else found.set(k, [item]);
           }
         }),
       );

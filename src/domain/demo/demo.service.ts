@@ -5,29 +5,10 @@ import { hashToken } from "../api-key/api-key.token";
 import { importCompanies, type CreateCompanyProps } from "../company/company.service";
 import { Company } from "../company/company.entity";
 import { User } from "../user/user.entity";
+import demoCompanies from "./demo-companies.json";
 
-export const DEMO_COMPANIES: CreateCompanyProps[] = [
-  {
-    name: "Stark Industries",
-    ceo: "Pepper Potts",
-    businessType: "Manufacturing",
-    finances: [
-      { year: 2021, q1Earnings: 1820.5, q2Earnings: 2041.25, q3Earnings: 1977, q4Earnings: 2410.75 },
-      { year: 2022, q1Earnings: 2105, q2Earnings: 2250.5, q3Earnings: 2199.25, q4Earnings: 2688 },
-      { year: 2023, q1Earnings: 2390.75, q2Earnings: 2512, q3Earnings: 2475.5, q4Earnings: 2931.25 },
-    ],
-  },
-  {
-    name: "WayneCorp",
-    ceo: "Bruce Wayne",
-    businessType: "Multinational Conglomerate",
-    finances: [
-      { year: 2021, q1Earnings: 3120, q2Earnings: 2987.5, q3Earnings: 3301.25, q4Earnings: 3588 },
-      { year: 2022, q1Earnings: 3299.75, q2Earnings: 3410, q3Earnings: 3186.5, q4Earnings: 3725.25 },
-      { year: 2023, q1Earnings: 3502.5, q2Earnings: 3655.25, q3Earnings: 3590, q4Earnings: 3998.75 },
-    ],
-  },
-];
+/** The demo data, as data: two companies with three years of finances each. */
+export const DEMO_COMPANIES: readonly CreateCompanyProps[] = demoCompanies;
 
 /** Loads the demo companies unless the database already has companies. Returns whether it did. */
 export async function seedDemoCompanies(em: EntityManager): Promise<boolean> {

@@ -3,7 +3,6 @@ import { InvalidInputError, isForeignKeyViolation, NotFoundError } from "../shar
 import type { Page } from "../shared/pagination";
 import { deriveFileParts, PATH_MAX } from "./file-path";
 import { TrackedFile } from "./tracked-file.entity";
-import { TRACKED_FILE_COLUMNS, toTrackedFile, type TrackedFileRow } from "./file.loaders";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText } from "../shared/text";
 
@@ -12,7 +11,7 @@ export const MAX_FILES_PER_CALL = 10_000;
 /** tracked_file.host is varchar(255). */
 export const HOST_MAX = 255;
 
-export interface FileInput {
+export interface FileProps {
   /** The machine the file lives on; 1..255 characters after trimming. */
   host: string;
   /** The run directory the file was found in. */
@@ -35,7 +34,7 @@ export interface RegisterFilesOptions {
   queueItemId?: number | null;
 }
 
-export interface FileFilter {
+export interface FileFilterProps {
   /** Exact match. */
   host?: string | null;
   /** Exact match. */
@@ -50,7 +49,7 @@ export interface ListFilesProps {
   /** 1..500 */
   first: number;
   after?: string | null;
-  filter?: FileFilter | null;
+  filter?: FileFilterProps | null;
 }
 
 /** Cursor ordering tag; distinct from the queue's so a cursor of one list is refused by the other. */
@@ -66,7 +65,7 @@ interface FileRow {
   fileSize: number;
 }
 
-function normalizeFile(file: FileInput, path: string): FileRow {
+function normalizeFile(file: FileProps, path: string): FileRow {
   if (file === null || typeof file !== "object") throw new InvalidInputError(`${path} must be an object`, path);
   const host = requiredText(file.host, `${path}.host`, HOST_MAX, true);
   // Paths are kept byte for byte (no trim): a trailing space is a legal, different file name.
@@ -87,7 +86,7 @@ function normalizeFile(file: FileInput, path: string): FileRow {
  */
 export async function registerFiles(
   em: EntityManager,
-  files: readonly FileInput[],
+  files: readonly FileProps[],
   options: RegisterFilesOptions = {},
 ): Promise<RegisterFilesResult> {
   if (!Array.isArray(files)) throw new InvalidInputError("files must be a list", "files");
@@ -158,20 +157,10 @@ export async function listFiles(em: EntityManager, props: ListFilesProps): Promi
     throw new InvalidInputError("filter.createdAfter must be a valid date", "filter.createdAfter");
   }
 
-  return pageNewestById(em, {
-    name: "files",
-    from: "tracked_file f",
-    columns: TRACKED_FILE_COLUMNS,
-    idColumn: "f.id",
-    filters: [
-      ["h", "f.host = ?", filter?.host],
-      ["r", "f.run_dir = ?", filter?.runDir],
-      ["t", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
-      ["c", "f.created_at > ?", createdAfter],
-    ],
-    first,
-    after,
-    order: FILE_ORDER,
-    map: toTrackedFile,
-  });
+  return pageNewestById(em, TrackedFile, "f", { first, after, order: FILE_ORDER }, [
+    ["host", "f.host = ?", filter?.host],
+    ["dir", "f.run_dir = ?", filter?.runDir],
+    ["type", "f.file_type = ?", filter?.fileType?.replace(/^\./, "").toLowerCase()],
+    ["since", "f.created_at > ?", createdAfter],
+  ]);
 }

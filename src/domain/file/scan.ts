@@ -1,7 +1,7 @@
 import { lstat, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { EntityManager } from "typeorm";
-import { MAX_FILES_PER_CALL, registerFiles, type FileInput, type RegisterFilesResult } from "./file.service";
+import { MAX_FILES_PER_CALL, registerFiles, type FileProps, type RegisterFilesResult } from "./file.service";
 
 /** One regular file found by walkFiles. */
 export interface WalkedFile {
@@ -133,7 +133,7 @@ export interface FileRegistrarOptions {
  */
 export class FileRegistrar {
   private readonly batchSize: number;
-  private batch: FileInput[] = [];
+  private batch: FileProps[] = [];
   private inflight: Promise<void> = Promise.resolve();
   // Kept instead of left on the in-flight promise: a rejection nobody awaits yet would crash node as unhandled.
   private failure: { error: unknown } | undefined;
@@ -147,7 +147,7 @@ export class FileRegistrar {
   }
 
   /** Queues a file; waits only when a full batch must wait for the previous one. Rejects once a batch has failed. */
-  async add(file: FileInput): Promise<void> {
+  async add(file: FileProps): Promise<void> {
     if (this.failure) throw this.failure.error;
     this.batch.push(file);
     if (this.batch.length >= this.batchSize) await this.send();
@@ -184,5 +184,48 @@ export class FileRegistrar {
         this.failure = { error };
       },
     );
+  }
+}
+
+export interface RegisterTreeProps {
+  /** The directory to walk (walkFiles). */
+  root: string;
+  /** Recorded on every file. */
+  host: string;
+  runDir: string;
+  /** Linked to every file (registerFiles' queueItemId). */
+  queueItemId?: number | null;
+  /** Files per registerFiles call; default and maximum MAX_FILES_PER_CALL. */
+  batchSize?: number;
+  /** Stops the walk between files; registerTree then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** An entry that could not be read and was skipped. */
+  onWarning?: (message: string) => void;
+  /** After each batch has committed, with the running totals. */
+  onBatch?: (totals: RegisterFilesResult & { files: number }) => void;
+  /** Each file found, after it was queued for registration; awaited before the walk goes on. */
+  onFile?: (file: WalkedFile) => void | Promise<void>;
+}
+
+/**
+ * Walks `root` and registers every regular file in it (walkFiles, FileRegistrar):
+ * the work of `dashql scan` and of a worker processing a run. Batches already
+ * sent stay registered when the walk fails or is aborted; nothing is written
+ * after it rejects. Rejects with WalkRootError when `root` cannot be walked.
+ */
+export async function registerTree(em: EntityManager, props: RegisterTreeProps): Promise<RegisterFilesResult & { files: number }> {
+  const { host, runDir, signal, onFile } = props;
+  const registrar = new FileRegistrar(em, { queueItemId: props.queueItemId, batchSize: props.batchSize, onBatch: props.onBatch });
+  try {
+    for await (const file of walkFiles(props.root, { onWarning: (message) => props.onWarning?.(message) })) {
+      signal?.throwIfAborted();
+      await registrar.add({ host, runDir, fullName: file.fullName, fileSize: file.fileSize });
+      await onFile?.(file);
+    }
+    signal?.throwIfAborted();
+    return await registrar.finish();
+  } catch (error) {
+    await registrar.abandon();
+    throw error;
   }
 }

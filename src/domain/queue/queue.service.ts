@@ -33,7 +33,14 @@ export interface EnqueueRunProps {
   timeToLive?: Date | null;
 }
 
-export interface QueueFilter {
+export interface EnqueueResult {
+  /** One item per run, in input order; repeats of a run share its item. */
+  items: QueueItem[];
+  /** Ids of the items this call inserted (the others were already QUEUED or RUNNING). */
+  created: ReadonlySet<number>;
+}
+
+export interface QueueFilterProps {
   status?: QueueStatus | null;
   /** Exact match. */
   owner?: string | null;
@@ -47,7 +54,7 @@ export interface ListQueueProps {
   /** 1..500 */
   first: number;
   after?: string | null;
-  filter?: QueueFilter | null;
+  filter?: QueueFilterProps | null;
 }
 
 const QUEUE_ORDER = "QUEUE_ID_DESC";
@@ -117,15 +124,16 @@ const ENQUEUE_ROUNDS = 3;
  * item (the first occurrence's fields). Concurrent identical calls create one row:
  * the partial unique index queue_item_active_run_key arbitrates, and the loser's
  * ON CONFLICT DO NOTHING waits for the winner to commit, then selects its row.
+ * `created` holds the ids of the items this call inserted.
  */
-export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunProps[]): Promise<QueueItem[]> {
+export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunProps[]): Promise<EnqueueResult> {
   if (!Array.isArray(runs)) throw new InvalidInputError("runs must be a list", "runs");
   if (runs.length > MAX_RUNS_PER_CALL) {
     throw new InvalidInputError(`at most ${MAX_RUNS_PER_CALL} runs per call (got ${runs.length})`, "runs");
   }
   const now = Date.now();
   const rows = runs.map((run, i) => normalizeRun(run, `runs[${i}]`, now));
-  if (rows.length === 0) return [];
+  if (rows.length === 0) return { items: [], created: new Set() };
   const unique = new Map<string, RunRow>();
   for (const row of rows) {
     const key = runKey(row.host, row.runDir);
@@ -134,6 +142,7 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
 
   return em.transaction(async (tx) => {
     const found = new Map<string, QueueItem>();
+    const created = new Set<number>();
     for (let round = 0; round < ENQUEUE_ROUNDS && found.size < unique.size; round++) {
       // Sorted by key: concurrent calls with overlapping runs then take index locks in the
       // same order and wait for each other instead of deadlocking.
@@ -141,12 +150,14 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
         .filter(([key]) => !found.has(key))
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, row]) => row);
-      await tx.query(
+      // DO NOTHING returns only the rows this statement inserted: those are the ones this call created.
+      const inserted: { id: number }[] = await tx.query(
         `INSERT INTO queue_item (run_dir, owner, site, host, run_tag, user_tag, time_to_live, status)
          SELECT d, o, s, h, rt, ut, ttl, 'QUEUED'
          FROM unnest($1::text[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::timestamptz[])
            AS u(d, o, s, h, rt, ut, ttl)
-         ON CONFLICT (coalesce(host, ''), run_dir) WHERE status IN ('QUEUED', 'RUNNING') DO NOTHING`,
+         ON CONFLICT (coalesce(host, ''), run_dir) WHERE status IN ('QUEUED', 'RUNNING') DO NOTHING
+         RETURNING id`,
         [
           missing.map((r) => r.runDir),
           missing.map((r) => r.owner),
@@ -157,6 +168,7 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
           missing.map((r) => r.timeToLive.toISOString()),
         ],
       );
+      for (const { id } of inserted) created.add(id);
       // A new statement takes a new snapshot, so rows committed by a concurrent enqueue are visible here.
       const items = await tx
         .getRepository(QueueItem)
@@ -169,11 +181,12 @@ export async function enqueueRuns(em: EntityManager, runs: readonly EnqueueRunPr
         .getMany();
       for (const item of items) found.set(runKey(item.host, item.runDir), item);
     }
-    return rows.map((row) => {
+    const items = rows.map((row) => {
       const item = found.get(runKey(row.host, row.runDir));
       if (!item) throw new Error(`enqueueRuns: run ${row.runDir} neither inserted nor found after ${ENQUEUE_ROUNDS} rounds`);
       return item;
     });
+    return { items, created };
   });
 }
 
@@ -232,72 +245,10 @@ export async function listQueue(em: EntityManager, props: ListQueueProps): Promi
     throw new InvalidInputError(`filter.status must be one of ${QUEUE_STATUSES.join(", ")}`, "filter.status");
   }
 
-  return pageNewestById(em, {
-    name: "queue",
-    from: "queue_item q",
-    columns: QUEUE_ITEM_COLUMNS,
-    idColumn: "q.id",
-    filters: [
-      ["s", "q.status = ?", filter?.status],
-      ["o", "q.owner = ?", filter?.owner],
-      ["t", "q.run_tag = ?", filter?.runTag],
-      ["h", "q.host = ?", filter?.host],
-    ],
-    first,
-    after,
-    order: QUEUE_ORDER,
-    map: toQueueItem,
-  });
-}
-
-/** The queue_item columns the hot-path reads select (alias `q`), in the shape `toQueueItem` maps. */
-export const QUEUE_ITEM_COLUMNS =
-  "q.id, q.created_at, q.time_to_live, q.run_dir, q.owner, q.site, q.host, q.run_tag, q.user_tag, q.status, q.attempts, " +
-  "q.started_at, q.finished_at, q.last_error, q.lease_owner, q.lease_expires_at, q.summary";
-
-/** A queue_item row as pg returns it, or as json_agg returns it (timestamps as ISO strings). */
-export interface QueueItemRow {
-  id: number;
-  created_at: Date | string;
-  time_to_live: Date | string;
-  run_dir: string;
-  owner: string;
-  site: string | null;
-  host: string | null;
-  run_tag: string;
-  user_tag: string;
-  status: QueueStatus;
-  attempts: number;
-  started_at: Date | string | null;
-  finished_at: Date | string | null;
-  last_error: string | null;
-  lease_owner: string | null;
-  lease_expires_at: Date | string | null;
-  summary: TestSummary | null;
-}
-
-const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
-const toDateOrNull = (value: Date | string | null): Date | null => (value === null ? null : toDate(value));
-
-/** Maps a row to the entity without TypeORM's hydration (hot path, and rows from json_agg). */
-export function toQueueItem(row: QueueItemRow): QueueItem {
-  const item = new QueueItem();
-  item.id = row.id;
-  item.createdAt = toDate(row.created_at);
-  item.timeToLive = toDate(row.time_to_live);
-  item.runDir = row.run_dir;
-  item.owner = row.owner;
-  item.site = row.site;
-  item.host = row.host;
-  item.runTag = row.run_tag;
-  item.userTag = row.user_tag;
-  item.status = row.status;
-  item.attempts = row.attempts;
-  item.startedAt = toDateOrNull(row.started_at);
-  item.finishedAt = toDateOrNull(row.finished_at);
-  item.lastError = row.last_error;
-  item.leaseOwner = row.lease_owner;
-  item.leaseExpiresAt = toDateOrNull(row.lease_expires_at);
-  item.summary = row.summary;
-  return item;
+  return pageNewestById(em, QueueItem, "q", { first, after, order: QUEUE_ORDER }, [
+    ["status", "q.status = ?", filter?.status],
+    ["owner", "q.owner = ?", filter?.owner],
+    ["tag", "q.run_tag = ?", filter?.runTag],
+    ["host", "q.host = ?", filter?.host],
+  ]);
 }

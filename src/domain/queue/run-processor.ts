@@ -2,7 +2,7 @@ import { open, readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityManager } from "typeorm";
-import { FileRegistrar, walkFiles, WalkRootError } from "../file/scan";
+import { registerTree, WalkRootError, type WalkedFile } from "../file/scan";
 import { JUnitParseError, looksLikeJUnit, parseJUnit, sumSummaries } from "./junit";
 import type { QueueItem, TestSummary } from "./queue-item.entity";
 
@@ -78,37 +78,38 @@ export async function processRun(em: EntityManager, item: QueueItem, options: Pr
   // A relative path would resolve against whichever directory each worker runs in.
   if (!path.isAbsolute(item.runDir)) return fail(`run directory ${item.runDir} is not an absolute path`);
 
-  const registrar = new FileRegistrar(em, {
-    queueItemId: item.id,
-    batchSize: options.batchSize,
-    onBatch: (totals) => {
-      files.created = totals.created;
-      files.updated = totals.updated;
-    },
-  });
   const summaries: TestSummary[] = [];
   const badReports: JUnitParseError[] = [];
-  try {
-    for await (const file of walkFiles(item.runDir, { onWarning: (message) => onWarning?.(message) })) {
-      signal?.throwIfAborted();
-      await registrar.add({ host, runDir: item.runDir, fullName: file.fullName, fileSize: file.fileSize });
-      if (!file.fullName.toLowerCase().endsWith(".xml")) continue;
-      try {
-        if (!looksLikeJUnit(await readHead(file.fullName))) continue;
-        if (file.fileSize > MAX_REPORT_BYTES) {
-          badReports.push(new JUnitParseError(file.fullName, `report of ${file.fileSize} bytes is larger than ${MAX_REPORT_BYTES}`));
-          continue;
-        }
-        summaries.push(parseJUnit(await readFile(file.fullName, "utf8"), file.fullName));
-      } catch (error) {
-        if (error instanceof JUnitParseError) badReports.push(error);
-        else onWarning?.(`skipped report ${file.fullName}: ${(error as Error).message}`);
+  const readReport = async (file: WalkedFile) => {
+    if (!file.fullName.toLowerCase().endsWith(".xml")) return;
+    try {
+      if (!looksLikeJUnit(await readHead(file.fullName))) return;
+      if (file.fileSize > MAX_REPORT_BYTES) {
+        badReports.push(new JUnitParseError(file.fullName, `report of ${file.fileSize} bytes is larger than ${MAX_REPORT_BYTES}`));
+        return;
       }
+      summaries.push(parseJUnit(await readFile(file.fullName, "utf8"), file.fullName));
+    } catch (error) {
+      if (error instanceof JUnitParseError) badReports.push(error);
+      else onWarning?.(`skipped report ${file.fullName}: ${(error as Error).message}`);
     }
-    signal?.throwIfAborted();
-    await registrar.finish();
+  };
+  try {
+    await registerTree(em, {
+      root: item.runDir,
+      host,
+      runDir: item.runDir,
+      queueItemId: item.id,
+      batchSize: options.batchSize,
+      signal,
+      onWarning,
+      onBatch: (totals) => {
+        files.created = totals.created;
+        files.updated = totals.updated;
+      },
+      onFile: readReport,
+    });
   } catch (error) {
-    await registrar.abandon();
     if (error instanceof WalkRootError) {
       if (error.code === "ENOENT") return fail(`run directory ${item.runDir} does not exist`);
       if (error.code === "ENOTDIR") return fail(`run directory ${item.runDir} is not a directory`);

@@ -1,10 +1,8 @@
-import { DatabaseError } from "pg";
+import { DatabaseError, type Pool, type QueryResultRow } from "pg";
 import { QueryFailedError, type EntityManager } from "typeorm";
+import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
+import { entityRows } from "./entity-rows";
 import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "./pagination";
-
-interface PgPool {
-  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
-}
 
 /**
  * Runs a read on the hot path as a named prepared statement: PostgreSQL parses
@@ -21,9 +19,10 @@ export async function preparedQuery<R>(em: EntityManager, name: string, text: st
   if (em.queryRunner) return (await em.query(text, values)) as R[];
   const connection = em.connection;
   connection.logger.logQuery(text, values);
-  const pool = (connection.driver as unknown as { master: PgPool }).master;
+  // The driver's pg Pool (public, typed `any`): TypeORM's own query() has no way to name a statement.
+  const pool = (connection.driver as PostgresDriver).master as Pool;
   try {
-    return (await pool.query<R>({ name, text, values })).rows;
+    return (await pool.query<R & QueryResultRow>({ name, text, values })).rows;
   } catch (error) {
     // Same shape as TypeORM's own queries (errors.ts reads driverError.code); connection errors stay as pg raises them, as in TypeORM.
     if (error instanceof DatabaseError) throw new QueryFailedError(text, values, error);
@@ -31,21 +30,22 @@ export async function preparedQuery<R>(em: EntityManager, name: string, text: st
   }
 }
 
-/** numeric/bigint as pg returns them (strings) to numbers; null stays null. */
-export const toNumberOrNull = (value: string | number | null): number | null => (value === null ? null : Number(value));
-
-/** One optional equality-or-comparison filter: `condition` has one `?` for the value; skipped when the value is null/undefined. */
+/**
+ * One optional filter: `key` names it in the statement name, `condition` has one
+ * `?` for the value; skipped when the value is null/undefined.
+ */
 export type SqlFilter = readonly [key: string, condition: string, value: unknown];
 
 /**
  * The WHERE conditions and parameters of a prepared statement assembled from
- * fixed fragments, and its `shape`: one letter per fragment used, so each
- * combination gets its own statement name.
+ * fixed fragments, and its `shape`: the keys of the fragments used, so each
+ * combination gets its own statement, named after what it does
+ * (`tracked_file_page:host+type+after`). PostgreSQL keeps 63 bytes of a name.
  */
 export class StatementParts {
   readonly conditions: string[] = [];
   readonly values: unknown[] = [];
-  shape = "";
+  readonly shape: string[] = [];
 
   /** Adds `value` as the next parameter and returns its placeholder (`$n`). */
   param(value: unknown): string {
@@ -58,9 +58,21 @@ export class StatementParts {
     for (const [key, condition, value] of filters) {
       if (value == null) continue;
       this.conditions.push(condition.replace("?", this.param(value)));
-      this.shape += key;
+      this.shape.push(key);
     }
     return this;
+  }
+
+  /** Adds a condition that is always there when the statement is (a cursor), under `key`. */
+  add(key: string, condition: string): this {
+    this.conditions.push(condition);
+    this.shape.push(key);
+    return this;
+  }
+
+  /** `name`, followed by the shape when there is one. */
+  statementName(name: string): string {
+    return this.shape.length > 0 ? `${name}:${this.shape.join("+")}` : name;
   }
 
   get whereSql(): string {
@@ -69,10 +81,10 @@ export class StatementParts {
 
   /**
    * `count(*)` of `from` under the conditions added so far (call it before adding a
-   * cursor), as a prepared statement named `${name}_${shape}`; runs only when called.
+   * cursor), as a prepared statement named after `name` and the shape; runs only when called.
    */
   counter(em: EntityManager, name: string, from: string): () => Promise<number> {
-    const statement = `${name}_${this.shape}`;
+    const statement = this.statementName(name);
     const text = `SELECT count(*) AS n FROM ${from} ${this.whereSql}`;
     const values = [...this.values];
     return async () => {
@@ -82,42 +94,42 @@ export class StatementParts {
   }
 }
 
-export interface IdPageQuery<R, T extends { id: number }> {
-  /** Prefix of the prepared statements' names: each combination of filters (and cursor) is one statement. */
-  name: string;
-  /** `table alias`, e.g. "tracked_file f"; conditions and `columns` use the alias. */
-  from: string;
-  columns: string;
-  /** The `id` column with its alias, e.g. "f.id". */
-  idColumn: string;
-  filters: readonly SqlFilter[];
+export interface IdPageProps {
   first: number;
   after: string | null | undefined;
   /** Cursor tag: a cursor of another listing is refused. */
   order: string;
-  map: (row: R) => T;
 }
 
 /**
- * A page of rows newest first (by id) with keyset pagination, as a prepared
- * statement per filter shape; `totalCount` runs only when asked. Shared by
- * listFiles and listQueue, whose tables are paged the same way.
+ * A page of `target`'s rows newest first (by id) with keyset pagination, as a
+ * prepared statement per filter shape (`${table}_page:...`); `totalCount`
+ * (`${table}_count:...`) runs only when asked. `filters` use `alias` for the
+ * table. Shared by listFiles and listQueue, whose tables are paged the same way.
  */
-export async function pageNewestById<R, T extends { id: number }>(em: EntityManager, q: IdPageQuery<R, T>): Promise<Page<T>> {
-  checkPageSize(q.first);
-  const parts = new StatementParts().filter(q.filters);
-  const count = parts.counter(em, `${q.name}_count`, q.from);
-  if (q.after) {
-    const [id] = decodeCursor(q.after, q.order, ["number"]);
-    parts.conditions.push(`${q.idColumn} < ${parts.param(id)}`);
-    parts.shape += "@";
+export async function pageNewestById<T extends { id: number }>(
+  em: EntityManager,
+  target: new () => T,
+  alias: string,
+  props: IdPageProps,
+  filters: readonly SqlFilter[],
+): Promise<Page<T>> {
+  checkPageSize(props.first);
+  const table = em.connection.getMetadata(target).tableName;
+  const rows = entityRows(em, target, alias);
+  const from = `${table} ${alias}`;
+  const parts = new StatementParts().filter(filters);
+  const count = parts.counter(em, `${table}_count`, from);
+  if (props.after) {
+    const [id] = decodeCursor(props.after, props.order, ["number"]);
+    parts.add("after", `${alias}.id < ${parts.param(id)}`);
   }
-  const limit = parts.param(q.first + 1);
-  const rows = await preparedQuery<R>(
+  const limit = parts.param(props.first + 1);
+  const found = await preparedQuery<Record<string, unknown>>(
     em,
-    `${q.name}_${parts.shape}`,
-    `SELECT ${q.columns} FROM ${q.from} ${parts.whereSql} ORDER BY ${q.idColumn} DESC LIMIT ${limit}`,
+    parts.statementName(`${table}_page`),
+    `SELECT ${rows.select} FROM ${from} ${parts.whereSql} ORDER BY ${alias}.id DESC LIMIT ${limit}`,
     parts.values,
   );
-  return toPage(rows.map(q.map), q.first, (row) => encodeCursor(q.order, [row.id]), count);
+  return toPage(found.map(rows.map), props.first, (row) => encodeCursor(props.order, [row.id]), count);
 }

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphq
 import type { ApiKey } from "../../domain/api-key/api-key.entity";
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyCreated } from "../../domain/api-key/api-key.service";
 import { UnauthenticatedError } from "../../domain/shared/errors";
-import { parseId } from "../../domain/shared/pagination";
+import { parseId } from "../../domain/shared/id";
 import type { User } from "../../domain/user/user.entity";
 import type { GraphQLContext } from "../context";
 import { ApiKeyCreatedType, ApiKeyType } from "./api-key.type";

@@ -1,4 +1,4 @@
-import { Field, Float, InputType, Int, ObjectType } from "type-graphql";
+import { Field, Float, InputType, Int } from "type-graphql";
 
 @InputType("FinanceInput")
 export class FinanceInput {
@@ -73,16 +73,4 @@ export class CompanyImportInput {
 
   @Field(() => [FinanceInput], { nullable: true })
   finances?: FinanceInput[] | null;
-}
-
-@ObjectType("ImportResult")
-export class ImportResultType {
-  @Field(() => Int)
-  companiesCreated: number;
-
-  @Field(() => Int)
-  companiesUpdated: number;
-
-  @Field(() => Int)
-  financesWritten: number;
 }

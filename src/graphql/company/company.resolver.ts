@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Company } from "../../domain/company/company.entity";
 import type { Finance } from "../../domain/company/finance.entity";
 import {
@@ -13,12 +13,13 @@ import {
   upsertFinances,
   type ImportResult,
 } from "../../domain/company/company.service";
-import { parseId } from "../../domain/shared/pagination";
+import { parseId } from "../../domain/shared/id";
 import type { GraphQLContext } from "../context";
 import { selectsPlainField } from "../shared/look-ahead";
-import { CompanyOrderByEnum } from "../shared/enums";
 import { CompanyConnection, CompanyType } from "./company.type";
-import { CompanyFilter, CompanyImportInput, CreateCompanyInput, FinanceInput, ImportResultType, UpdateCompanyInput } from "./company.inputs";
+import { CompaniesArgs, FinancesArgs } from "./company.args";
+import { CompanyImportInput, CreateCompanyInput, FinanceInput, UpdateCompanyInput } from "./company.inputs";
+import { ImportResultType } from "./import-result.type";
 import { FinanceType } from "./finance.type";
 
 @Resolver(() => CompanyType)
@@ -40,14 +41,9 @@ export class CompanyResolver {
 
   @Authorized("READER")
   @Query(() => CompanyConnection)
-  async companies(
-    @Ctx() { em }: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("filter", () => CompanyFilter, { nullable: true }) filter: CompanyFilter | null,
-    @Arg("orderBy", () => CompanyOrderByEnum, { nullable: true, defaultValue: CompanyOrderByEnum.NAME_ASC }) orderBy: CompanyOrderByEnum | null,
-  ): Promise<CompanyConnection> {
-    return CompanyConnection.from(await listCompanies(em, { first: first ?? 20, after, filter, orderBy }));
+  async companies(@Args(() => CompaniesArgs) args: CompaniesArgs, @Ctx() { em }: GraphQLContext): Promise<CompanyConnection> {
+    const { after, filter, orderBy } = args;
+    return CompanyConnection.from(await listCompanies(em, { first: args.pageSize, after, filter, orderBy }));
   }
 
   @FieldResolver(() => [FinanceType], {
@@ -56,8 +52,7 @@ export class CompanyResolver {
   finances(
     @Root() company: Company,
     @Ctx() { loaders }: GraphQLContext,
-    @Arg("fromYear", () => Int, { nullable: true }) fromYear: number | null,
-    @Arg("toYear", () => Int, { nullable: true }) toYear: number | null,
+    @Args(() => FinancesArgs) { fromYear, toYear }: FinancesArgs,
   ): Promise<Finance[]> {
     return loaders.financesByCompany.load({ companyId: company.id, fromYear, toYear });
   }
@@ -79,7 +74,7 @@ export class CompanyResolver {
   }
 
   @Authorized("WRITER")
-  @Mutation(() => Boolean, { description: "Removes the company and its finances. False when there was no such company." })
+  @Mutation(() => Boolean, { description: "Removes the company and its finances; true. NOT_FOUND for an unknown id." })
   deleteCompany(@Arg("id", () => ID) id: string, @Ctx() { em }: GraphQLContext): Promise<boolean> {
     return deleteCompany(em, parseId(id));
   }

@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from "type-graphql";
+import { Field, InputType } from "type-graphql";
 import { DateTime, SafeInt } from "../scalars";
 
 @InputType("FileFilter")
@@ -31,13 +31,4 @@ export class FileInput {
 
   @Field(() => SafeInt, { description: "Bytes." })
   fileSize: number;
-}
-
-@ObjectType("RegisterFilesResult")
-export class RegisterFilesResultType {
-  @Field(() => Int)
-  created: number;
-
-  @Field(() => Int, { description: "Same host and fullName seen again: size and runDir refreshed." })
-  updated: number;
 }

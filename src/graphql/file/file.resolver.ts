@@ -1,23 +1,20 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { listFiles, registerFiles, type RegisterFilesResult } from "../../domain/file/file.service";
 import type { TrackedFile } from "../../domain/file/tracked-file.entity";
 import type { QueueItem } from "../../domain/queue/queue-item.entity";
 import type { GraphQLContext } from "../context";
 import { QueueItemType } from "../queue/queue-item.type";
-import { FileFilter, FileInput, RegisterFilesResultType } from "./file.inputs";
+import { FilesArgs } from "./file.args";
+import { FileInput } from "./file.inputs";
+import { RegisterFilesResultType } from "./register-files-result.type";
 import { TrackedFileConnection, TrackedFileType } from "./tracked-file.type";
 
 @Resolver(() => TrackedFileType)
 export class FileResolver {
   @Authorized("READER")
   @Query(() => TrackedFileConnection, { description: "Tracked files, newest first." })
-  async files(
-    @Ctx() { em }: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("filter", () => FileFilter, { nullable: true }) filter: FileFilter | null,
-  ): Promise<TrackedFileConnection> {
-    return TrackedFileConnection.from(await listFiles(em, { first: first ?? 50, after, filter }));
+  async files(@Args(() => FilesArgs) args: FilesArgs, @Ctx() { em }: GraphQLContext): Promise<TrackedFileConnection> {
+    return TrackedFileConnection.from(await listFiles(em, { first: args.pageSize, after: args.after, filter: args.filter }));
   }
 
   @FieldResolver(() => QueueItemType, { nullable: true, description: "The queue item whose processing registered this file, if any." })

@@ -1,25 +1,22 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { TrackedFile } from "../../domain/file/tracked-file.entity";
 import type { QueueItem } from "../../domain/queue/queue-item.entity";
 import { cancelQueueItem, enqueueRuns, getQueueItem, listQueue, purgeQueue } from "../../domain/queue/queue.service";
-import { checkPageSize, parseId } from "../../domain/shared/pagination";
+import { parseId } from "../../domain/shared/id";
+import { checkPageSize } from "../../domain/shared/pagination";
 import type { GraphQLContext } from "../context";
 import { TrackedFileType } from "../file/tracked-file.type";
 import { DateTime } from "../scalars";
-import { EnqueueRunInput, QueueFilter } from "./queue.inputs";
+import { QueueArgs, QueueItemFilesArgs } from "./queue.args";
+import { EnqueueRunInput } from "./queue.inputs";
 import { QueueItemConnection, QueueItemType } from "./queue-item.type";
 
 @Resolver(() => QueueItemType)
 export class QueueResolver {
   @Authorized("READER")
   @Query(() => QueueItemConnection, { description: "Queue items, newest first." })
-  async queue(
-    @Ctx() { em }: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("filter", () => QueueFilter, { nullable: true }) filter: QueueFilter | null,
-  ): Promise<QueueItemConnection> {
-    return QueueItemConnection.from(await listQueue(em, { first: first ?? 50, after, filter }));
+  async queue(@Args(() => QueueArgs) args: QueueArgs, @Ctx() { em }: GraphQLContext): Promise<QueueItemConnection> {
+    return QueueItemConnection.from(await listQueue(em, { first: args.pageSize, after: args.after, filter: args.filter }));
   }
 
   @Authorized("READER")
@@ -32,19 +29,18 @@ export class QueueResolver {
   files(
     @Root() item: QueueItem,
     @Ctx() { loaders }: GraphQLContext,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
+    @Args(() => QueueItemFilesArgs) args: QueueItemFilesArgs,
   ): Promise<TrackedFile[]> {
-    const limit = first ?? 100;
-    checkPageSize(limit);
-    return loaders.filesByQueueItem.load({ queueItemId: item.id, first: limit });
+    checkPageSize(args.pageSize);
+    return loaders.filesByQueueItem.load({ queueItemId: item.id, first: args.pageSize });
   }
 
   @Authorized("WRITER")
   @Mutation(() => [QueueItemType], {
     description: "Enqueue runs; a run already QUEUED or RUNNING (same host and runDir) returns its existing item. One transaction.",
   })
-  enqueueRuns(@Arg("runs", () => [EnqueueRunInput]) runs: EnqueueRunInput[], @Ctx() { em }: GraphQLContext): Promise<QueueItem[]> {
-    return enqueueRuns(em, runs);
+  async enqueueRuns(@Arg("runs", () => [EnqueueRunInput]) runs: EnqueueRunInput[], @Ctx() { em }: GraphQLContext): Promise<QueueItem[]> {
+    return (await enqueueRuns(em, runs)).items;
   }
 
   @Authorized("WRITER")

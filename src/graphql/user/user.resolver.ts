@@ -3,7 +3,8 @@ import { UnauthenticatedError } from "../../domain/shared/errors";
 import type { User } from "../../domain/user/user.entity";
 import { createUser, listUsers } from "../../domain/user/user.service";
 import type { GraphQLContext } from "../context";
-import { CreateUserInput, UserType } from "./user.type";
+import { CreateUserInput } from "./user.inputs";
+import { UserType } from "./user.type";
 
 @Resolver(() => UserType)
 export class UserResolver {

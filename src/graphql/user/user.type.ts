@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType } from "type-graphql";
 import { DateTime } from "../scalars";
 import { RoleEnum } from "../shared/enums";
 
@@ -18,16 +18,4 @@ export class UserType {
 
   @Field(() => DateTime)
   createdAt: Date;
-}
-
-@InputType("CreateUserInput")
-export class CreateUserInput {
-  @Field(() => String, { description: "1..64 letters, digits, '.', '-' or '_'; unique case-insensitively." })
-  username: string;
-
-  @Field(() => String, { nullable: true })
-  email?: string | null;
-
-  @Field(() => RoleEnum)
-  role: RoleEnum;
 }

@@ -105,3 +105,28 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 15_
     }
   }
 }
+
+/**
+ * The hooks of a describe block that drives the dashboard: one browser for the
+ * block, a fresh page (its own context) per test, signed in with the demo key when
+ * `signIn`, and no page errors after each test. Tests read `session.open`.
+ */
+export function usePagePerTest(options: { signIn?: boolean } = {}): { readonly open: OpenPage } {
+  let browser: Browser | undefined;
+  const session = {} as { open: OpenPage };
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    session.open = await openPage(browser!);
+    if (options.signIn) await signInWithDemoKey(session.open.page);
+  });
+  afterEach(async () => {
+    await session.open.context.close();
+    expect(session.open.errors).toEqual([]);
+  });
+  return session;
+}

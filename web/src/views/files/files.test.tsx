@@ -57,6 +57,14 @@ describe("files view", () => {
     expect(await screen.findByText("No file matches these filters.")).toBeInTheDocument();
   });
 
+  it("names the command that registers files as code, not in literal backticks", async () => {
+    const none: FakeAnswer = { data: { files: { totalCount: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } } } };
+    renderSignedIn("/files", { FileList: () => none });
+    expect(await screen.findByText("No files are tracked yet.")).toBeInTheDocument();
+    expect(screen.getByText("dashql scan").tagName).toBe("CODE");
+    expect(screen.queryByText(/`/)).toBeNull();
+  });
+
   it("shows loading and error states", async () => {
     const first = renderSignedIn("/files", { FileList: never });
     expect(await screen.findByText(/Loading files/)).toBeInTheDocument();

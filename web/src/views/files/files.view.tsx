@@ -60,7 +60,11 @@ export function FilesView() {
         <Loading label="files" />
       ) : data.files.edges.length === 0 ? (
         <EmptyState title={filtered ? "No file matches these filters." : "No files are tracked yet."}>
-          {!filtered && <p>Files are registered when a worker processes a run, or with `dashql scan`.</p>}
+          {!filtered && (
+            <p>
+              Files are registered when a worker processes a run, or with <code>dashql scan</code>.
+            </p>
+          )}
         </EmptyState>
       ) : (
         <>

@@ -92,6 +92,9 @@ describe("runs view", () => {
       },
     });
     expect(await screen.findByText("The queue is empty.")).toBeInTheDocument();
+    // The command is shown as code, not in literal backticks.
+    expect(screen.getByText("dashql work").tagName).toBe("CODE");
+    expect(screen.queryByText(/`/)).toBeNull();
     expect(screen.getByLabelText(/^Owner/)).toHaveValue("demo");
     await userEvent.type(screen.getByLabelText(/^Run directory/), "/data/runs/new");
     await userEvent.click(screen.getByRole("button", { name: "Enqueue run" }));

@@ -56,7 +56,11 @@ export function RunsView() {
         <Loading label="runs" />
       ) : data.queue.edges.length === 0 ? (
         <EmptyState title={status ? `No ${status} runs.` : "The queue is empty."}>
-          {canWrite(me.role) && !status && <p>Enqueue a run with the form above; a worker (`dashql work`) processes it.</p>}
+          {canWrite(me.role) && !status && (
+            <p>
+              Enqueue a run with the form above; a worker (<code>dashql work</code>) processes it.
+            </p>
+          )}
         </EmptyState>
       ) : (
         <>

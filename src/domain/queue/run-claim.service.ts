@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { InvalidInputError } from "../shared/errors";
-import type { QueueItem, QueueStatus, TestSummary } from "./queue-item.entity";
-import { toQueueItem, type QueueItemRow } from "./queue.service";
+import { entityRows } from "../shared/entity-rows";
+import { QueueItem, type TestSummary } from "./queue-item.entity";
 
 /**
  * Claiming and finishing queue items: the worker's side of the queue.
@@ -73,7 +73,7 @@ function checkClaimProps(props: ClaimRunsProps): void {
 export async function claimRuns(em: EntityManager, props: ClaimRunsProps): Promise<ClaimRunsResult> {
   checkClaimProps(props);
   const { workerId, limit, leaseMs, maxAttempts } = props;
-  const rows: { claimed: QueueItemRow[]; expired: string; exhausted: string }[] = await em.query(
+  const rows: { claimed: Record<string, unknown>[]; expired: string; exhausted: string }[] = await em.query(
     `WITH ttl_passed AS (
        UPDATE queue_item SET status = 'FAILED', finished_at = now(), last_error = $5, lease_expires_at = NULL
        WHERE id IN (
@@ -111,7 +111,9 @@ export async function claimRuns(em: EntityManager, props: ClaimRunsProps): Promi
     [workerId, limit, leaseMs, maxAttempts, TTL_PASSED_ERROR],
   );
   const row = rows[0];
-  return { claimed: row.claimed.map(toQueueItem), expired: Number(row.expired), exhausted: Number(row.exhausted) };
+  // json_agg keeps the column names, so the entity's one row mapper reads them (timestamps arrive as text).
+  const item = entityRows(em, QueueItem, "q");
+  return { claimed: row.claimed.map(item.map), expired: Number(row.expired), exhausted: Number(row.exhausted) };
 }
 
 function leaseOwnerOf(claim: RunClaim): string {
