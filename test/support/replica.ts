@@ -1,7 +1,7 @@
 /**
  * A real PostgreSQL primary with streaming replicas, made from the embedded
  * PostgreSQL binaries (which ship no pg_basebackup): the primary is initialised
- * by dashql's own embedded supervisor, stopped cleanly, configured for
+ * by the tests' embedded supervisor (over the built dist/), stopped cleanly, configured for
  * replication, and its data directory copied; each copy gets `standby.signal`
  * and `primary_conninfo`. Used by test/replicas.test.ts and bench/replicas.ts,
  * so this file imports nothing path-dependent from test/support: the bench
@@ -176,7 +176,7 @@ export async function startReplicatedPostgres(options: { replicas?: number } = {
   try {
     // 1. Initialise the primary with dashql's embedded supervisor (initdb with dashql's flags and credentials), then stop it cleanly.
     const primaryData = path.join(base, "primary");
-    const init = spawn(process.execPath, [path.join(root, "dist/db/embedded-supervisor.js"), primaryData], { stdio: ["pipe", "pipe", "pipe"] });
+    const init = spawn(process.execPath, [path.join(root, "test/support/embedded-supervisor.cjs"), primaryData], { stdio: ["pipe", "pipe", "pipe"] });
     const initExit = once(init, "exit");
     let initOutput = "";
     init.stderr!.on("data", (d) => (initOutput += d));
