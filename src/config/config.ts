@@ -20,6 +20,15 @@ export interface Config {
   readonly host: string;
   /** A PostgreSQL URL; when absent an embedded PostgreSQL runs in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * DATABASE_READ_URLS: streaming replicas of `databaseUrl`, comma-separated. Query
+   * operations read from one of them per request; everything else uses the primary.
+   */
+  readonly databaseReadUrls: readonly string[];
+  /** REPLICA_WAIT_MS: how long a read that sends back a write's position waits for a replica before reading from the primary. */
+  readonly replicaWaitMs: number;
+  /** REPLICA_MAX_LAG_MS: a replica further behind the primary than this is skipped until it catches up. */
+  readonly replicaMaxLagMs: number;
   /** Where the embedded PostgreSQL keeps its cluster and where dev-only files live. */
   readonly dataDir: string;
   /** When set, an ADMIN whose API key is exactly this token is guaranteed at start. */
@@ -157,6 +166,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       problems.push("DATABASE_URL is not a valid URL");
     }
   }
+  const databaseReadUrls = (text("DATABASE_READ_URLS") ?? "").split(",").map((u) => u.trim()).filter((u) => u !== "");
+  databaseReadUrls.forEach((readUrl, i) => {
+    try {
+      const url = new URL(readUrl);
+      if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") problems.push(`DATABASE_READ_URLS entry ${i + 1} must start with postgres:// or postgresql://`);
+    } catch {
+      problems.push(`DATABASE_READ_URLS entry ${i + 1} is not a valid URL`);
+    }
+  });
+  if (databaseReadUrls.length > 0 && databaseUrl === undefined) {
+    problems.push("DATABASE_READ_URLS needs DATABASE_URL (the primary they replicate); the embedded PostgreSQL has no replicas");
+  }
   const adminToken = text("ADMIN_TOKEN");
   if (adminToken !== undefined && adminToken.length < 24) {
     problems.push("ADMIN_TOKEN must be at least 24 characters");
@@ -167,6 +188,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     port: integer("PORT", 4000, 0, 65535),
     host: text("HOST") ?? "0.0.0.0",
     databaseUrl,
+    databaseReadUrls: Object.freeze(databaseReadUrls),
+    replicaWaitMs: integer("REPLICA_WAIT_MS", 500, 0, 60_000),
+    replicaMaxLagMs: integer("REPLICA_MAX_LAG_MS", 5_000, 100, 3_600_000),
     dataDir: path.resolve(text("DATA_DIR") ?? ".data"),
     adminToken,
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),

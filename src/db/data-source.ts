@@ -41,10 +41,12 @@ class PinoTypeOrmLogger implements TypeOrmLogger {
   }
 }
 
-export function createDataSource(url: string, config: Config, logger: Logger, overrides: { poolSize?: number; applicationName?: string } = {}): DataSource {
+/** `readOnly`: a read replica (DATABASE_READ_URLS), where TypeORM must not try CREATE EXTENSION. */
+export function createDataSource(url: string, config: Config, logger: Logger, overrides: { poolSize?: number; applicationName?: string; readOnly?: boolean } = {}): DataSource {
   return new DataSource({
     type: "postgres",
     url,
+    installExtensions: !overrides.readOnly,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTransactionMode: "all",

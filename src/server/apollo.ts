@@ -13,6 +13,8 @@ import { operationSpanPlugin } from "../telemetry/operation-span";
 import { createCompiledExecutor, type CompiledExecutor } from "./compiled-executor";
 import type { ServerMetrics } from "./metrics";
 import type { TrustedDocuments } from "./trusted-documents";
+import type { ReplicaSet } from "../db/replicas";
+import { replicaRoutingPlugin, withReplicaFailover } from "./replica-routing";
 
 export interface DashqlApolloDeps {
   config: Config;
@@ -25,6 +27,8 @@ export interface DashqlApolloDeps {
   metrics?: ServerMetrics;
   /** Trusted documents: its plugin answers `documentId` requests and refuses untrusted text in trusted-only mode. */
   trustedDocuments?: TrustedDocuments;
+  /** Read replicas (DATABASE_READ_URLS): query operations read there, mutation responses carry X-Dashql-Lsn. */
+  replicas?: ReplicaSet;
 }
 
 export interface DashqlApollo {
@@ -47,7 +51,7 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
   const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
   const executor = createCompiledExecutor(schema, logger);
   const apollo = new ApolloServer<GraphQLContext>({
-    gateway: executor.gateway,
+    gateway: deps.replicas ? withReplicaFailover(executor.gateway, deps.replicas, dataSource) : executor.gateway,
     introspection: true,
     includeStacktraceInErrorResponses: development,
     // dashql's own shutdown drains requests first; Apollo must not stop on the signal itself.
@@ -62,6 +66,7 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
       // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set by the HTTP layer instead.
       ApolloServerPluginCacheControlDisabled(),
       queryLimitsPlugin(schema),
+      ...(deps.replicas ? [replicaRoutingPlugin(deps.replicas, dataSource, logger)] : []),
       ...(deps.plugins ?? []),
       ...(deps.metrics ? [deps.metrics.plugin()] : []),
       ...(deps.trustedDocuments ? [deps.trustedDocuments.plugin(executor)] : []),

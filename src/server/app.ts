@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
-import { openDatabase, type Database } from "../db/data-source";
+import { createDataSource, openDatabase, type Database } from "../db/data-source";
+import { ReplicaSet } from "../db/replicas";
 import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { ensureAdminToken } from "../domain/api-key/provision";
 import { RevocationListener } from "../domain/api-key/revocation-listener";
@@ -10,13 +11,15 @@ import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
-import { ServerMetrics } from "./metrics";
+import { ServerMetrics, type PoolCounts } from "./metrics";
 import { DASHBOARD_MANIFEST, TrustedDocuments } from "./trusted-documents";
 
 export interface App {
   readonly server: RunningServer;
   readonly database: Database;
   readonly authenticator: ApiKeyAuthenticator;
+  /** The read replicas (DATABASE_READ_URLS); `replicas.stats()` gives lag and reads per replica for metrics. */
+  readonly replicas: ReplicaSet | undefined;
   /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
   readonly revocations: RevocationListener;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
@@ -57,6 +60,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
   let listener: RevocationListener | undefined;
+  let replicas: ReplicaSet | undefined;
   try {
     if (config.adminToken) {
       await ensureAdminToken(database.dataSource.manager, config.adminToken);
@@ -84,24 +88,46 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       optional: [DASHBOARD_MANIFEST],
       logger,
     });
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics, trustedDocuments });
+    if (config.databaseReadUrls.length > 0) {
+      replicas = new ReplicaSet({
+        primary: database.dataSource,
+        urls: config.databaseReadUrls,
+        createDataSource: (url) => createDataSource(url, config, logger, { applicationName: "dashql-server-read", readOnly: true }),
+        maxLagMs: config.replicaMaxLagMs,
+        waitMs: config.replicaWaitMs,
+        logger,
+      });
+      await replicas.start();
+      if (metrics) {
+        const set = replicas;
+        metrics.addReplicas(() => set.stats());
+        for (const { name, dataSource } of set.pools()) {
+          metrics.addPool(name, () => (dataSource.isInitialized ? (dataSource.driver as unknown as { master?: PoolCounts }).master : undefined));
+        }
+      }
+    }
+    const readReplicas = replicas;
+    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics, trustedDocuments, replicas });
     const revocations = listener;
     let stopping: Promise<void> | undefined;
     return {
       server,
       database,
       authenticator,
+      replicas,
       revocations,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
           await server.close();
+          await readReplicas?.close();
           await revocations.stop();
           await auth.close();
           await database.close();
         })()),
     };
   } catch (error) {
+    await replicas?.close();
     await listener?.stop();
     await authenticator?.close();
     await database.close();

@@ -16,6 +16,7 @@ import type { GraphQLContext } from "../graphql/context";
 import { toGraphQLError } from "../graphql/errors";
 import { startDashqlApollo } from "./apollo";
 import type { CompiledExecutor } from "./compiled-executor";
+import type { ReplicaSet } from "../db/replicas";
 import { graphiqlAsset, graphiqlPage } from "./graphiql";
 import type { ServerMetrics } from "./metrics";
 import type { TrustedDocuments } from "./trusted-documents";
@@ -33,6 +34,8 @@ export interface HttpServerDeps {
   demoToken?: string;
   /** Extra Apollo plugins (tests add a counting plugin; metrics and trusted documents plug in here). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Read replicas (DATABASE_READ_URLS): query operations read there, mutation responses carry X-Dashql-Lsn. */
+  replicas?: ReplicaSet;
   /** The built dashboard; WEB_DIST unless a test points elsewhere. */
   webRoot?: string;
   /** Prometheus metrics: an Apollo plugin, Fastify hooks and GET /metrics (absent with METRICS=false). */
@@ -171,7 +174,9 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     } catch {
       ready = false;
     }
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "database unavailable" });
+    // Replicas never make the server unready: without them reads go to the primary.
+    const replicas = deps.replicas?.status();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "database unavailable", ...(replicas ? { replicas } : {}) });
   });
 
   fastify.get<{ Params: { name: string } }>("/graphiql/:name", async (request, reply) => {

@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
+import type { ReplicaStats } from "../db/replicas";
 import { currentScope } from "../db/statement-counter";
 import type { GraphQLContext } from "../graphql/context";
 
@@ -183,6 +184,43 @@ export class ServerMetrics {
    */
   addPool(name: string, pool: () => PoolCounts | undefined): void {
     this.pools.push([name, pool]);
+  }
+
+  /**
+   * Read replicas (DATABASE_READ_URLS): each one's lag and the reads it served, and
+   * the reads sent to the primary instead, by reason; read from `stats` at scrape time.
+   */
+  addReplicas(stats: () => ReplicaStats): void {
+    new Gauge({
+      name: "dashql_replica_lag_seconds",
+      help: "How far each read replica was behind the primary at its last check (NaN while unknown)",
+      labelNames: ["replica", "state"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of stats().replicas) this.set({ replica: r.name, state: r.state }, r.lagMs === null ? NaN : r.lagMs / 1000);
+      },
+    });
+    new Counter({
+      name: "dashql_replica_reads_total",
+      help: "Query operations served by each read replica",
+      labelNames: ["replica"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const r of stats().replicas) this.inc({ replica: r.name }, r.reads);
+      },
+    });
+    new Counter({
+      name: "dashql_replica_primary_reads_total",
+      help: "Query operations read from the primary although replicas are configured, by reason",
+      labelNames: ["reason"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(stats().primaryReads)) this.inc({ reason }, n);
+      },
+    });
   }
 
   /** Called by the authenticator on every key lookup. */

@@ -55,6 +55,30 @@ export function requestBody<TResult, TVariables>(document: TypedDocumentString<T
 }
 
 /**
+ * Read-your-writes with read replicas: every mutation's response carries the
+ * primary's WAL position (`X-Dashql-Lsn`, e.g. `0/16B3748`); sending back the
+ * newest one seen makes the server read from a replica only once it has replayed
+ * it, so a company created on the form is on the next page. Without replicas the
+ * header is never set and nothing is sent.
+ */
+const LSN_HEADER = "x-dashql-lsn";
+let lastLsn: { text: string; value: bigint } | undefined;
+
+function rememberLsn(response: Response): void {
+  const text = response.headers?.get(LSN_HEADER);
+  const match = text ? /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text) : null;
+  if (!text || !match) return;
+  const value = (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+  // Responses can arrive out of order: keep the newest position.
+  if (!lastLsn || value > lastLsn.value) lastLsn = { text, value };
+}
+
+/** Forgets the remembered position (for tests). */
+export function resetReadPosition(): void {
+  lastLsn = undefined;
+}
+
+/**
  * Sends one typed operation. Resolves with `data` only when there are no errors:
  * the dashboard's operations select nothing that can partially fail, so a
  * partial answer is treated as a failure rather than shown half-empty.
@@ -72,6 +96,7 @@ export async function execute<TResult, TVariables>(
         "content-type": "application/json",
         accept: "application/graphql-response+json, application/json",
         authorization: `Bearer ${options.token}`,
+        ...(lastLsn ? { [LSN_HEADER]: lastLsn.text } : {}),
       },
       body: JSON.stringify(requestBody(document, variables)),
       signal: options.signal,
@@ -80,6 +105,7 @@ export async function execute<TResult, TVariables>(
     if ((error as Error)?.name === "AbortError") throw error;
     throw new ApiError([{ message: "cannot reach the dashql server; check that it is running", code: "NETWORK_ERROR" }], 0);
   }
+  rememberLsn(response);
   let body: GraphQLResponseBody<TResult> | undefined;
   try {
     body = (await response.json()) as GraphQLResponseBody<TResult>;
