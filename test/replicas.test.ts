@@ -97,6 +97,8 @@ const replicaState = (state: string, timeoutMs = 30_000) => waitFor(`replica ${s
 let seq = 0;
 const companyInput = (prefix: string) => ({ name: `${prefix} ${process.pid}-${++seq}`, ceo: "Ada", finances: [{ year: 2024, q1Earnings: 10 }] });
 
+const METRICS_TOKEN = "replica-metrics-token-0123456789";
+
 beforeAll(async () => {
   cluster = await startReplicatedPostgres();
   await sql(cluster.primary.url(), `CREATE DATABASE ${DB}`);
@@ -104,7 +106,13 @@ beforeAll(async () => {
   replicaUrl = cluster.replicas[0].url(DB);
   await sql(primaryUrl, "CREATE EXTENSION pg_stat_statements");
   server = await startTestServer(
-    { DATABASE_READ_URLS: replicaUrl, REPLICA_WAIT_MS: String(WAIT_MS), REPLICA_MAX_LAG_MS: String(MAX_LAG_MS), SQL_STATEMENT_HEADER: "true" },
+    {
+      DATABASE_READ_URLS: replicaUrl,
+      REPLICA_WAIT_MS: String(WAIT_MS),
+      REPLICA_MAX_LAG_MS: String(MAX_LAG_MS),
+      SQL_STATEMENT_HEADER: "true",
+      METRICS_TOKEN: METRICS_TOKEN,
+    },
     { database: { url: primaryUrl, name: DB, drop: async () => undefined } },
   );
   // The users and keys startTestServer made must be on the replica before a query reads them there.
@@ -138,6 +146,17 @@ describe("configuration", () => {
 });
 
 describe("with a streaming replica", () => {
+  test("metrics report the replica's lag, the reads it served and its pool", async () => {
+    await post(CompaniesDocument, { first: 5 });
+    const res = await fetch(new URL("/metrics", server.url), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const text = await res.text();
+    const name = `127.0.0.1:${cluster.replicas[0].port}/${DB}`;
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(new RegExp(`^dashql_replica_reads_total\\{replica="${name}"\\} (\\S+)$`, "m"))).toBeGreaterThanOrEqual(1);
+    expect(value(new RegExp(`^dashql_replica_lag_seconds\\{replica="${name}",state="healthy"\\} (\\S+)$`, "m"))).toBeGreaterThanOrEqual(0);
+    expect(value(new RegExp(`^dashql_db_pool_connections\\{pool="${name}",state="total"\\} (\\S+)$`, "m"))).toBeGreaterThanOrEqual(1);
+  });
+
   test("/readyz is ready and reports the replica, without credentials", async () => {
     const { status, body } = await readyz();
     expect(status).toBe(200);
