@@ -200,7 +200,13 @@ async function timeWrites(url: string, token: string, log: (m: string) => void, 
   const timed = async (what: string, bodies: string[], field: string) => {
     const name = `${what}, ${label}`;
     const t = performance.now();
-    for (const body of bodies) check(await post(url, body, token), name)[field];
+    try {
+      for (const body of bodies) check(await post(url, body, token), name)[field];
+    } catch (error) {
+      out.push({ name: `${name}: FAILED ${error instanceof Error ? error.message : String(error)}`, seconds: (performance.now() - t) / 1000 });
+      log(`analytics write: ${name} failed: ${String(error)}`);
+      return;
+    }
     const seconds = (performance.now() - t) / 1000;
     out.push({ name, seconds });
     log(`analytics write: ${name}: ${seconds.toFixed(2)} s`);
@@ -241,6 +247,13 @@ export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<Analyt
   const results: AnalyticsResult[] = [];
   try {
     await loadData(client, ctx.log);
+    if (process.env.BENCH_ANALYTICS_HOLD) {
+      // For experiments: keep the loaded database until the file named by BENCH_ANALYTICS_HOLD is removed.
+      const { writeFileSync, existsSync } = await import("node:fs");
+      writeFileSync(process.env.BENCH_ANALYTICS_HOLD, url);
+      ctx.log(`analytics: holding ${url} until ${process.env.BENCH_ANALYTICS_HOLD} is removed`);
+      while (existsSync(process.env.BENCH_ANALYTICS_HOLD)) await new Promise((r) => setTimeout(r, 1000));
+    }
     const dashql = await startDashql({
       databaseUrl: url,
       adminToken: ctx.adminToken,

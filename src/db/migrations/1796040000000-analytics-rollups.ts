@@ -56,7 +56,11 @@ function applyFinance(changes: string, removals = true): string {
       ).join(",\n      ")};${removals ? removalSteps(d) : ""}`;
 }
 
-/** After removals: empty groups go; groups that lost a value at their min or max are recomputed from the base tables. */
+/**
+ * After removals: empty groups go; a group is recomputed from the base tables when it lost a
+ * value at (or below) its min and no added value is at or below the removed one (likewise max):
+ * otherwise the merged min is still a value the group holds.
+ */
 function removalSteps(d: string): string {
   return `
     DELETE FROM analytics_finance_group g WHERE g.rows = 0;
@@ -70,7 +74,7 @@ function removalSteps(d: string): string {
                 AND f.company_id <> ALL(analytics_finance_excluded()))
       FROM d
      WHERE g.year = d.year AND g.business_type IS NOT DISTINCT FROM d.business_type
-       AND (${PARTS.map((p) => `d.rmin_${p} <= g.min_${p} OR d.rmax_${p} >= g.max_${p}`).join("\n         OR ")});`;
+       AND (${PARTS.map((p) => `(d.rmin_${p} <= g.min_${p} AND (d.min_${p} IS NULL OR d.min_${p} > d.rmin_${p})) OR (d.rmax_${p} >= g.max_${p} AND (d.max_${p} IS NULL OR d.max_${p} < d.rmax_${p}))`).join("\n         OR ")});`;
 }
 
 /**
@@ -200,13 +204,9 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
         IF TG_OP = 'INSERT' THEN
           ${applyFinance(rowsOf("analytics_new", "1"), false)}
         ELSIF TG_OP = 'UPDATE' THEN
-          -- Rows whose year, company and quarters did not change (an import of the same figures) are left out.
-          ${applyFinance(`
-            SELECT * FROM (${rowsOf("analytics_new", "1")} WHERE NOT EXISTS (SELECT 1 FROM analytics_old o WHERE o.id = f.id AND o.company_id = f.company_id AND o.year = f.year
-                     AND ${["q1", "q2", "q3", "q4"].map((p) => `o.${COL[p as "q1"]} IS NOT DISTINCT FROM f.${COL[p as "q1"]}`).join(" AND ")})) AS added
-            UNION ALL
-            SELECT * FROM (${rowsOf("analytics_old", "-1")} WHERE NOT EXISTS (SELECT 1 FROM analytics_new n WHERE n.id = f.id AND n.company_id = f.company_id AND n.year = f.year
-                     AND ${["q1", "q2", "q3", "q4"].map((p) => `n.${COL[p as "q1"]} IS NOT DISTINCT FROM f.${COL[p as "q1"]}`).join(" AND ")})) AS removed`)}
+          -- Old rows out, new rows in: an import of the same figures nets to nothing (and, with
+          -- added values equal to removed ones, recomputes no min or max).
+          ${applyFinance(`${rowsOf("analytics_new", "1")} UNION ALL ${rowsOf("analytics_old", "-1")}`)}
         ELSE
           ${applyFinance(rowsOf("analytics_old", "-1"))}
         END IF;
