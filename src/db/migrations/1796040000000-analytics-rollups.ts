@@ -154,7 +154,18 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
         IF TG_OP = 'INSERT' THEN
           ${applyFiles(added, false)}
         ELSIF TG_OP = 'UPDATE' THEN
-          ${applyFiles(`${added} UNION ALL ${removed}`, true)}
+          -- Only rows whose counted columns changed (EXCEPT pairs each unchanged row off by id,
+          -- with hashing): registerFiles' upsert of known files, which sets updated_at, costs little.
+          ${applyFiles(
+            `SELECT host, file_type, run_dir, 1 AS n, file_size AS b, created_at AS added, NULL::timestamptz AS removed
+               FROM (SELECT id, host, file_type, run_dir, file_size, created_at FROM analytics_new
+                     EXCEPT SELECT id, host, file_type, run_dir, file_size, created_at FROM analytics_old) AS n
+             UNION ALL
+             SELECT host, file_type, run_dir, -1, -file_size, NULL, created_at
+               FROM (SELECT id, host, file_type, run_dir, file_size, created_at FROM analytics_old
+                     EXCEPT SELECT id, host, file_type, run_dir, file_size, created_at FROM analytics_new) AS o`,
+            true,
+          )}
         ELSE
           ${applyFiles(removed, true)}
         END IF;
@@ -204,9 +215,15 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
         IF TG_OP = 'INSERT' THEN
           ${applyFinance(rowsOf("analytics_new", "1"), false)}
         ELSIF TG_OP = 'UPDATE' THEN
-          -- Old rows out, new rows in: an import of the same figures nets to nothing (and, with
-          -- added values equal to removed ones, recomputes no min or max).
-          ${applyFinance(`${rowsOf("analytics_new", "1")} UNION ALL ${rowsOf("analytics_old", "-1")}`)}
+          -- Old rows out, new rows in, leaving out the rows that did not change (EXCEPT pairs them
+          -- off by id, with hashing): an import of the same figures costs little.
+          ${applyFinance(
+            `${rowsOf(`(SELECT id, company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings, total_earnings FROM analytics_new
+                        EXCEPT SELECT id, company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings, total_earnings FROM analytics_old)`, "1")}
+             UNION ALL
+             ${rowsOf(`(SELECT id, company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings, total_earnings FROM analytics_old
+                        EXCEPT SELECT id, company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings, total_earnings FROM analytics_new)`, "-1")}`,
+          )}
         ELSE
           ${applyFinance(rowsOf("analytics_old", "-1"))}
         END IF;
@@ -231,17 +248,19 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION analytics_company_updated() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM analytics_new n JOIN analytics_old o ON o.id = n.id WHERE o.business_type IS DISTINCT FROM n.business_type) THEN
+        -- Companies whose business type changed, found with EXCEPT (hashing; a join of two
+        -- transition tables, which carry no statistics, can become a nested loop).
+        IF NOT EXISTS (SELECT id, business_type FROM analytics_new EXCEPT SELECT id, business_type FROM analytics_old) THEN
           RETURN NULL;
         END IF;
         ${applyFinance(`
           SELECT f.year, n.business_type, 1 AS sign, ${PARTS.map((p) => `f.${COL[p]} AS ${p}`).join(", ")}
-            FROM analytics_new n JOIN analytics_old o ON o.id = n.id JOIN finance f ON f.company_id = n.id
-           WHERE o.business_type IS DISTINCT FROM n.business_type
+            FROM (SELECT id, business_type FROM analytics_new EXCEPT SELECT id, business_type FROM analytics_old) n
+            JOIN finance f ON f.company_id = n.id
           UNION ALL
           SELECT f.year, o.business_type, -1, ${PARTS.map((p) => `f.${COL[p]}`).join(", ")}
-            FROM analytics_new n JOIN analytics_old o ON o.id = n.id JOIN finance f ON f.company_id = n.id
-           WHERE o.business_type IS DISTINCT FROM n.business_type`)}
+            FROM (SELECT id, business_type FROM analytics_old EXCEPT SELECT id, business_type FROM analytics_new) o
+            JOIN finance f ON f.company_id = o.id`)}
         RETURN NULL;
       END $fn$`);
     await q.query(`CREATE TRIGGER analytics_company_update AFTER UPDATE ON company REFERENCING OLD TABLE AS analytics_old NEW TABLE AS analytics_new
