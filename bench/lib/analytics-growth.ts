@@ -8,7 +8,7 @@
  * the API runs.
  *
  * Optional: `BENCH_ANALYTICS=1 npm run bench` runs it after the other phases;
- * `npm run build && npx tsc -p bench/tsconfig.json && node dist-bench/lib/analytics-growth.js`
+ * `npm run build && npx tsc -p bench/tsconfig.json && node dist-bench/bench/lib/analytics-growth.js`
  * runs it alone.
  */
 import path from "node:path";
