@@ -153,7 +153,7 @@ const FINANCE_WRITES = [
   "UPDATE finance SET q1_earnings = q1_earnings * 3 WHERE id % $1 = 0",
   "UPDATE finance SET q2_earnings = NULL WHERE id % $1 = 1",
   "UPDATE finance SET q3_earnings = -q3_earnings - 1, q4_earnings = 0.125 WHERE id % $1 = 0",
-  "UPDATE finance SET year = year + 10 WHERE id % $1 = 1",
+  "UPDATE finance SET year = year + 100 WHERE id % $1 = 1 AND year < 2100",
   "UPDATE finance SET q1_earnings = q1_earnings WHERE $1 > 0",
   "UPDATE finance SET q1_earnings = (SELECT max(q1_earnings) FROM finance) + 1 WHERE id % $1 = 0",
   "UPDATE company SET business_type = CASE WHEN business_type IS NULL THEN 'Retail' WHEN business_type = 'Retail' THEN 'Aerospace' ELSE NULL END WHERE id % $1 = 0",
@@ -162,7 +162,8 @@ const FINANCE_WRITES = [
   "DELETE FROM finance WHERE total_earnings = (SELECT max(total_earnings) FROM finance) AND $1 > 0",
   "DELETE FROM company WHERE id % $1 = 1",
   `INSERT INTO finance (company_id, year, q1_earnings, q2_earnings, q3_earnings, q4_earnings)
-   SELECT id, 2024, id * 1.5, NULL, $1, -id FROM company`,
+   SELECT id, 2024, id * 1.5, NULL, $1, -id FROM company
+   ON CONFLICT (company_id, year) DO NOTHING`,
   `INSERT INTO company (name, business_type) SELECT 'SQL company ' || $1 || '-' || random(), 'Retail'`,
 ];
 
