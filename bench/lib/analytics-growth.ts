@@ -291,7 +291,7 @@ export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<Analyt
         );
       }
       if (process.env.BENCH_ANALYTICS_WRITES !== "0") {
-        // The same writes with the analytics_ triggers (rollups) on, then off: their cost in the same conditions.
+        // The same writes with the analytics_ triggers (rollups) on, off, then on again: their cost in the same conditions.
         const triggers = (await client.query(`SELECT tgrelid::regclass::text AS t, tgname FROM pg_trigger WHERE tgname LIKE 'analytics\\_%'`)).rows as { t: string; tgname: string }[];
         const setTriggers = async (on: boolean) => {
           for (const { t, tgname } of triggers) await client.query(`ALTER TABLE ${t} ${on ? "ENABLE" : "DISABLE"} TRIGGER ${tgname}`);
@@ -301,6 +301,8 @@ export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<Analyt
           await setTriggers(false);
           analyticsWrites.push(...(await timeWrites(dashql.url, ctx.adminToken, ctx.log, "analytics triggers off", "b")));
           await setTriggers(true);
+          // On again, so cache warmth does not favour either side.
+          analyticsWrites.push(...(await timeWrites(dashql.url, ctx.adminToken, ctx.log, "analytics triggers on (again)", "c")));
         }
       }
     } finally {
