@@ -8,7 +8,7 @@
  * the API runs.
  *
  * Optional: `BENCH_ANALYTICS=1 npm run bench` runs it after the other phases;
- * `npm run build && npx tsc -p bench/tsconfig.json && node dist-bench/lib/analytics-growth.js`
+ * `npm run build && npx tsc -p bench/tsconfig.json && node dist-bench/bench/lib/analytics-growth.js`
  * runs it alone.
  */
 import path from "node:path";
@@ -17,6 +17,7 @@ import { cleanupAll, installSignalHandlers, onCleanup } from "./cleanup";
 import { check, post } from "./client";
 import type { BenchContext } from "./context";
 import { migrateDatabase } from "./dashql-cli";
+import { generateCompanies, generateFiles } from "./dataset";
 import { loadRound, summarize, type RoundResult } from "./load";
 import { parseOptions } from "./options";
 import { ROOT } from "./paths";
@@ -32,6 +33,12 @@ export interface AnalyticsResult {
   floor: { requests: number; p50Ms: number; p99Ms: number };
   /** EXPLAIN (ANALYZE, BUFFERS) of the aggregate statement, text format. */
   plan: string[];
+}
+
+/** A bulk write timed through the API on the grown tables (whatever triggers they carry). */
+export interface AnalyticsWrite {
+  name: string;
+  seconds: number;
 }
 
 export const ANALYTICS_SIZES = { files: 1_000_000, runs: 200_000, companies: 100_000, years: 8 };
@@ -183,6 +190,54 @@ async function countFloor(url: string, table: string): Promise<AnalyticsResult["
   }
 }
 
+/**
+ * The bulk writes the analytics rollups could slow, on the grown tables: registerFiles
+ * 46,716 files in calls of 10,000 (new, then the same again: all updates) and
+ * importCompanies 10,000 x 8 (new, then the same again). Compare runs before/after.
+ */
+async function timeWrites(url: string, token: string, log: (m: string) => void, label: string, tag: string): Promise<AnalyticsWrite[]> {
+  const out: AnalyticsWrite[] = [];
+  const timed = async (what: string, bodies: string[], field: string) => {
+    const name = `${what}, ${label}`;
+    const t = performance.now();
+    try {
+      for (const body of bodies) check(await post(url, body, token), name)[field];
+    } catch (error) {
+      out.push({ name: `${name}: FAILED ${error instanceof Error ? error.message : String(error)}`, seconds: (performance.now() - t) / 1000 });
+      log(`analytics write: ${name} failed: ${String(error)}`);
+      return;
+    }
+    const seconds = (performance.now() - t) / 1000;
+    out.push({ name, seconds });
+    log(`analytics write: ${name}: ${seconds.toFixed(2)} s`);
+  };
+  const files = generateFiles(4716, 46_716, 7, { root: `/bench/analytics-register-${tag}` });
+  const fileBodies: string[] = [];
+  for (let i = 0; i < files.length; i += 10_000) {
+    const batch = files.slice(i, i + 10_000).map((f) => ({ host: f.host, runDir: f.runDir, fullName: f.fullName, fileSize: f.fileSize }));
+    fileBodies.push(JSON.stringify({ query: `mutation R($files: [FileInput!]!) { registerFiles(files: $files) { created updated } }`, variables: { files: batch } }));
+  }
+  await timed("registerFiles 46,716 in calls of 10,000 (new)", fileBodies, "registerFiles");
+  await timed("registerFiles 46,716 in calls of 10,000 (same again: updates)", fileBodies, "registerFiles");
+  const companies = generateCompanies(2024, 10_000, 8, 1, `AnalyticsImport ${tag} `);
+  const importBody = JSON.stringify({
+    query: `mutation I($companies: [CompanyImportInput!]!) { importCompanies(companies: $companies) { companiesCreated companiesUpdated financesWritten } }`,
+    variables: {
+      companies: companies.map((c) => ({
+        name: c.name,
+        ceo: c.ceo,
+        businessType: c.businessType,
+        finances: c.finances.map((f) => ({ year: f.year, q1Earnings: f.q1, q2Earnings: f.q2, q3Earnings: f.q3, q4Earnings: f.q4 })),
+      })),
+    },
+  });
+  await timed("importCompanies 10,000 x 8 (new)", [importBody], "importCompanies");
+  await timed("importCompanies 10,000 x 8 (same again: updates)", [importBody], "importCompanies");
+  return out;
+}
+
+export let analyticsWrites: AnalyticsWrite[] = [];
+
 export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<AnalyticsResult[]> {
   const url = await ctx.pg.createDatabase("dashql_bench_analytics");
   await migrateDatabase(url);
@@ -192,7 +247,21 @@ export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<Analyt
   const results: AnalyticsResult[] = [];
   try {
     await loadData(client, ctx.log);
-    const dashql = await startDashql({ databaseUrl: url, adminToken: ctx.adminToken, logDir: ctx.tmp, label: "analytics" });
+    if (process.env.BENCH_ANALYTICS_HOLD) {
+      // For experiments: keep the loaded database until the file named by BENCH_ANALYTICS_HOLD is removed.
+      const { writeFileSync, existsSync } = await import("node:fs");
+      writeFileSync(process.env.BENCH_ANALYTICS_HOLD, url);
+      ctx.log(`analytics: holding ${url} until ${process.env.BENCH_ANALYTICS_HOLD} is removed`);
+      while (existsSync(process.env.BENCH_ANALYTICS_HOLD)) await new Promise((r) => setTimeout(r, 1000));
+    }
+    const dashql = await startDashql({
+      databaseUrl: url,
+      adminToken: ctx.adminToken,
+      logDir: ctx.tmp,
+      label: "analytics",
+      // importCompanies 10,000 x 8 is a ~10 MB request.
+      env: { MAX_BODY_BYTES: String(64 * 1024 * 1024) },
+    });
     try {
       for (const q of chartQueries(Date.now())) {
         const body = JSON.stringify({ query: q.query, variables: q.variables });
@@ -221,6 +290,21 @@ export async function runAnalyticsGrowthPhase(ctx: BenchContext): Promise<Analyt
             `count(*) ${q.table} p50 ${floor.p50Ms.toFixed(1)} ms p99 ${floor.p99Ms.toFixed(1)} ms`,
         );
       }
+      if (process.env.BENCH_ANALYTICS_WRITES !== "0") {
+        // The same writes with the analytics_ triggers (rollups) on, off, then on again: their cost in the same conditions.
+        const triggers = (await client.query(`SELECT tgrelid::regclass::text AS t, tgname FROM pg_trigger WHERE tgname LIKE 'analytics\\_%'`)).rows as { t: string; tgname: string }[];
+        const setTriggers = async (on: boolean) => {
+          for (const { t, tgname } of triggers) await client.query(`ALTER TABLE ${t} ${on ? "ENABLE" : "DISABLE"} TRIGGER ${tgname}`);
+        };
+        analyticsWrites = await timeWrites(dashql.url, ctx.adminToken, ctx.log, triggers.length > 0 ? "analytics triggers on" : "no analytics triggers", "a");
+        if (triggers.length > 0) {
+          await setTriggers(false);
+          analyticsWrites.push(...(await timeWrites(dashql.url, ctx.adminToken, ctx.log, "analytics triggers off", "b")));
+          await setTriggers(true);
+          // On again, so cache warmth does not favour either side.
+          analyticsWrites.push(...(await timeWrites(dashql.url, ctx.adminToken, ctx.log, "analytics triggers on (again)", "c")));
+        }
+      }
     } finally {
       await dashql.stop();
     }
@@ -240,6 +324,10 @@ export function formatAnalytics(results: AnalyticsResult[]): string {
         `dashql ${r.dashql.p50Ms.toFixed(1).padStart(6)} / ${r.dashql.p99Ms.toFixed(1).padStart(6)}  ` +
         `count(*) ${r.floor.p50Ms.toFixed(1).padStart(6)} / ${r.floor.p99Ms.toFixed(1).padStart(6)}  errors ${r.dashql.errors}`,
     );
+  }
+  if (analyticsWrites.length > 0) {
+    out.push("", "bulk writes on the grown tables (s)");
+    for (const w of analyticsWrites) out.push(`  ${w.name.padEnd(64)} ${w.seconds.toFixed(2).padStart(7)}`);
   }
   for (const r of results) out.push("", `plan: ${r.name}`, ...r.plan.map((line) => `  ${line}`));
   return out.join("\n");

@@ -36,7 +36,8 @@ interface FileAggregateRow {
 }
 
 /**
- * Tracked files grouped by the given keys, in one SQL statement over tracked_file.
+ * Tracked files grouped by the given keys, in one SQL statement over the rollup
+ * analytics_file_group or, with a createdAfter filter, over tracked_file.
  * Ordered by the keys in the order given; no matching files means no groups (a
  * group always has a newest file).
  */
@@ -59,18 +60,23 @@ export async function fileAggregates(em: EntityManager, props: FileAggregatesPro
   if (fileType !== null) add("f.file_type = ?::text", fileType.replace(/^\./, "").toLowerCase());
   if (createdAfter !== null) add("f.created_at > ?::timestamptz", createdAfter);
 
+  // Without a createdAfter filter every key and filter is a column of the rollup
+  // analytics_file_group (host, file_type, run_dir), kept current by triggers on
+  // tracked_file in the writing transaction: a few thousand rows instead of every file.
+  // With createdAfter the rollup cannot answer (it has no times but the newest): the base table.
+  const rollup = createdAfter === null;
   const groupColumns = keys.map((key) => `${FILE_KEYS[key].column} AS "${FILE_KEYS[key].name}"`);
   const orderBy = keys.map((key) => orderTerm(FILE_KEYS[key].column, true));
   // file_size is bigint: its sum is numeric, sent as text by pg; within SafeInt for any real disk.
   const sql = `
     SELECT ${groupColumns.map((c) => `${c}, `).join("")}
-           count(*)::text AS files,
-           coalesce(sum(f.file_size), 0)::text AS bytes,
-           max(f.created_at) AS newest
-      FROM tracked_file f
+           ${rollup ? "coalesce(sum(f.files), 0)::text" : "count(*)::text"} AS files,
+           coalesce(sum(${rollup ? "f.bytes" : "f.file_size"}), 0)::text AS bytes,
+           max(${rollup ? "f.newest" : "f.created_at"}) AS newest
+      FROM ${rollup ? "analytics_file_group" : "tracked_file"} f
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ${groupColumns.length > 0 ? `GROUP BY ${groupColumns.map((_, i) => i + 1).join(", ")}` : ""}
-     HAVING count(*) > 0
+     HAVING ${rollup ? "sum(f.files) > 0" : "count(*) > 0"}
       ${orderBy.length > 0 ? `ORDER BY ${orderBy.join(", ")}` : ""}
      LIMIT ${MAX_GROUPS_PLUS_ONE}`;
   const rows = await runAggregate<FileAggregateRow>(em, sql, values);

@@ -90,6 +90,12 @@ export async function financeAggregates(em: EntityManager, props: FinanceAggrega
   const businessType = filterText(filter.businessType, "filter.businessType");
   const companyIds = filter.companyIds == null ? null : filter.companyIds.map((id, i) => parseId(id, `filter.companyIds[${i}]`));
 
+  // The rollup analytics_finance_group (year, business_type), kept current by triggers on
+  // finance and company in the writing transaction, answers any grouping by YEAR and/or
+  // BUSINESS_TYPE that includes YEAR (a company has one row per year, so companies =
+  // rows) with year and business-type filters. COMPANY, a company filter, or no YEAR
+  // (companies would need count(DISTINCT company_id)) read the base tables.
+  const rollup = !keys.includes("COMPANY") && companyIds === null && keys.includes("YEAR");
   const values: unknown[] = [];
   const where: string[] = [];
   const add = (condition: string, value: unknown) => {
@@ -98,30 +104,42 @@ export async function financeAggregates(em: EntityManager, props: FinanceAggrega
   };
   if (fromYear !== null) add("f.year >= ?::int", fromYear);
   if (toYear !== null) add("f.year <= ?::int", toYear);
-  if (businessType !== null) add("c.business_type = ?::text", businessType);
+  if (businessType !== null) add(`${rollup ? "f" : "c"}.business_type = ?::text`, businessType);
   if (companyIds !== null) add("f.company_id = ANY(?::int[])", companyIds);
-  const joinCompany = keys.includes("BUSINESS_TYPE") || businessType !== null;
+  const joinCompany = !rollup && (keys.includes("BUSINESS_TYPE") || businessType !== null);
 
   // A company has one row per year: grouped by YEAR (or COMPANY) the distinct count
   // needs no count(DISTINCT), which sorts every row of the group.
-  const companies = keys.includes("COMPANY") ? "1" : keys.includes("YEAR") ? "count(*)::int" : "count(DISTINCT f.company_id)::int";
+  const count = rollup ? "sum(f.rows)::int" : "count(*)::int";
+  const companies = keys.includes("COMPANY") ? "1" : keys.includes("YEAR") ? count : "count(DISTINCT f.company_id)::int";
   const wanted = props.figures == null ? null : new Set(props.figures);
+  // From the rollup: a figure over no values is null, as SQL's aggregates give; avg is the
+  // numeric sum over the count, as avg(numeric) divides.
+  const rolledUp = (figure: (typeof FIGURES)[number], part: Part): string => {
+    const some = `sum(f.n_${part}) > 0`;
+    if (figure === "sum") return `CASE WHEN ${some} THEN sum(f.sum_${part}) END`;
+    if (figure === "avg") return `CASE WHEN ${some} THEN sum(f.sum_${part}) / sum(f.n_${part}) END`;
+    return `${figure}(f.${figure}_${part})`;
+  };
   const figures = FIGURES.flatMap((figure) =>
     (Object.keys(COLUMNS) as Part[]).map((part) =>
-      wanted === null || wanted.has(`${figure}.${part}`) ? `${figure}(f.${COLUMNS[part]})::text AS "${figure}_${part}"` : `NULL AS "${figure}_${part}"`,
+      wanted === null || wanted.has(`${figure}.${part}`)
+        ? `(${rollup ? rolledUp(figure, part) : `${figure}(f.${COLUMNS[part]})`})::text AS "${figure}_${part}"`
+        : `NULL AS "${figure}_${part}"`,
     ),
   );
-  const groupColumns = keys.map((key) => `${FINANCE_KEYS[key].column} AS "${FINANCE_KEYS[key].name}"`);
-  const orderBy = keys.map((key) => orderTerm(FINANCE_KEYS[key].column, FINANCE_KEYS[key].text));
+  const column = (key: FinanceGroupBy) => (rollup && key === "BUSINESS_TYPE" ? "f.business_type" : FINANCE_KEYS[key].column);
+  const groupColumns = keys.map((key) => `${column(key)} AS "${FINANCE_KEYS[key].name}"`);
+  const orderBy = keys.map((key) => orderTerm(column(key), FINANCE_KEYS[key].text));
   const sql = `
     SELECT ${groupColumns.map((c) => `${c}, `).join("")}
-           count(*)::int AS count,
+           ${count} AS count,
            ${companies} AS companies,
            ${figures.join(",\n           ")}
-      FROM finance f${joinCompany ? " JOIN company c ON c.id = f.company_id" : ""}
+      FROM ${rollup ? "analytics_finance_group f" : `finance f${joinCompany ? " JOIN company c ON c.id = f.company_id" : ""}`}
       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
       ${groupColumns.length > 0 ? `GROUP BY ${groupColumns.map((_, i) => i + 1).join(", ")}` : ""}
-     HAVING count(*) > 0
+     HAVING ${rollup ? "sum(f.rows) > 0" : "count(*) > 0"}
       ${orderBy.length > 0 ? `ORDER BY ${orderBy.join(", ")}` : ""}
      LIMIT ${MAX_GROUPS_PLUS_ONE}`;
   const rows = await runAggregate<FinanceAggregateRow>(em, sql, values);
