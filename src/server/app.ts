@@ -10,6 +10,7 @@ import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
+import { LiveServer } from "./subscriptions";
 
 export interface App {
   readonly server: RunningServer;
@@ -17,6 +18,8 @@ export interface App {
   readonly authenticator: ApiKeyAuthenticator;
   /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
   readonly revocations: RevocationListener;
+  /** GraphQL subscriptions over WebSocket on the server's port; `live.stats()` is for metrics. */
+  readonly live: LiveServer;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
   readonly demoToken: string | undefined;
   /** Graceful stop: answer in-flight requests, stop the server, flush key usage, close the pool and the embedded cluster. */
@@ -53,6 +56,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
   let listener: RevocationListener | undefined;
+  let live: LiveServer | undefined;
   try {
     if (config.adminToken) {
       await ensureAdminToken(database.dataSource.manager, config.adminToken);
@@ -68,19 +72,40 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     listener = new RevocationListener({
       connectionString: database.url,
       logger,
-      onInvalidate: (invalidation) => auth.invalidate(invalidation),
+      onInvalidate: (invalidation) => {
+        auth.invalidate(invalidation);
+        live?.invalidated(invalidation);
+      },
       onListening: (listening) => auth.setListening(listening),
     });
     // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
     await listener.start();
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins });
     const revocations = listener;
+    live = new LiveServer({
+      config,
+      logger,
+      dataSource: database.dataSource,
+      databaseUrl: database.url,
+      authenticator,
+      revocationsListening: () => revocations.listening,
+    });
+    const liveServer = live;
+    const server = await startHttpServer({
+      config,
+      logger,
+      dataSource: database.dataSource,
+      authenticator,
+      demoToken,
+      plugins: [liveServer.plugin(), ...(options.plugins ?? [])],
+    });
+    await liveServer.start(server.http);
     let stopping: Promise<void> | undefined;
     return {
       server,
       database,
       authenticator,
       revocations,
+      live: liveServer,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
@@ -91,6 +116,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         })()),
     };
   } catch (error) {
+    await live?.drain();
     await listener?.stop();
     await authenticator?.close();
     await database.close();
