@@ -4,6 +4,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ChangeKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 export type CompanyFilter = {
   /** Exact match. */
   businessType?: string | null | undefined;
@@ -111,6 +116,23 @@ export type FileListQueryVariables = Exact<{
 
 
 export type FileListQuery = { files: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, createdAt: string, host: string, runDir: string, fullName: string, fileName: string, fileType: string, fileSize: number, queueItem: { id: string, status: QueueStatus } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RunChangedSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RunChangedSubscription = { queueItemChanged: { kind: ChangeKind, id: string, item: { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, files: Array<{ id: string, fullName: string, fileName: string, fileType: string, fileSize: number, createdAt: string }>, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null } | null } };
+
+export type QueueChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type QueueChangedSubscription = { queueChanged: { kind: ChangeKind, id: string, item: { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null } | null } };
+
+export type CompaniesChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CompaniesChangedSubscription = { companiesChanged: { kind: ChangeKind, id: string } };
 
 export type RunFieldsFragment = { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null };
 
@@ -276,6 +298,88 @@ export const FileListDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FileListQuery, FileListQueryVariables>;
+export const RunChangedDocument = new TypedDocumentString(`
+    subscription RunChanged($id: ID!) {
+  queueItemChanged(id: $id) {
+    kind
+    id
+    item {
+      ...RunFields
+      files(first: 500) {
+        id
+        fullName
+        fileName
+        fileType
+        fileSize
+        createdAt
+      }
+    }
+  }
+}
+    fragment RunFields on QueueItem {
+  id
+  createdAt
+  timeToLive
+  runDir
+  owner
+  site
+  host
+  runTag
+  userTag
+  status
+  attempts
+  startedAt
+  finishedAt
+  lastError
+  summary {
+    tests
+    failures
+    errors
+    skipped
+    durationSeconds
+  }
+}`) as unknown as TypedDocumentString<RunChangedSubscription, RunChangedSubscriptionVariables>;
+export const QueueChangedDocument = new TypedDocumentString(`
+    subscription QueueChanged {
+  queueChanged {
+    kind
+    id
+    item {
+      ...RunFields
+    }
+  }
+}
+    fragment RunFields on QueueItem {
+  id
+  createdAt
+  timeToLive
+  runDir
+  owner
+  site
+  host
+  runTag
+  userTag
+  status
+  attempts
+  startedAt
+  finishedAt
+  lastError
+  summary {
+    tests
+    failures
+    errors
+    skipped
+    durationSeconds
+  }
+}`) as unknown as TypedDocumentString<QueueChangedSubscription, QueueChangedSubscriptionVariables>;
+export const CompaniesChangedDocument = new TypedDocumentString(`
+    subscription CompaniesChanged {
+  companiesChanged {
+    kind
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CompaniesChangedSubscription, CompaniesChangedSubscriptionVariables>;
 export const RunListDocument = new TypedDocumentString(`
     query RunList($first: Int!, $after: String, $filter: QueueFilter) {
   queue(first: $first, after: $after, filter: $filter) {

@@ -1,9 +1,9 @@
 import { useEffect, useId, useState } from "react";
-import { useQuery } from "../../api/hooks";
+import { useLiveQuery } from "../../api/live";
 import { canWrite, useSession } from "../../auth/session";
 import { Pager, useCursorPager } from "../../components/pager";
 import { EmptyState, ErrorState, Loading } from "../../components/states";
-import { CompanyListDocument } from "../../generated/graphql";
+import { CompaniesChangedDocument, CompanyListDocument } from "../../generated/graphql";
 import { Link } from "../../router";
 
 export const COMPANY_PAGE_SIZE = 20;
@@ -21,11 +21,12 @@ export function CompaniesView() {
     return () => clearTimeout(timer);
   }, [input]);
   const pager = useCursorPager(search);
-  const { data, error, loading, refetch } = useQuery(CompanyListDocument, {
-    first: COMPANY_PAGE_SIZE,
-    after: pager.after,
-    filter: search ? { nameContains: search } : null,
-  });
+  // Any company change made elsewhere may move this page (names sort it): it is fetched again, once per burst.
+  const { data, error, loading, refetch } = useLiveQuery(
+    CompanyListDocument,
+    { first: COMPANY_PAGE_SIZE, after: pager.after, filter: search ? { nameContains: search } : null },
+    { subscription: CompaniesChangedDocument, subscriptionVariables: {}, apply: () => "refetch" },
+  );
 
   return (
     <section aria-labelledby="companies-title">
