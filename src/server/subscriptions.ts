@@ -61,7 +61,7 @@ export interface LiveServerOptions {
 /** For metrics: a snapshot of the live-updates server. */
 export interface LiveStats {
   connections: number;
-  /** Subscriptions active now. */
+  /** Subscriptions receiving events now. */
   subscriptions: number;
   /** Notifications received from PostgreSQL since start. */
   notifications: number;
@@ -207,7 +207,8 @@ export class LiveServer {
     const feed = this.feed.stats();
     return {
       connections: this.connections.size,
-      subscriptions: this.subscriptionCount,
+      // Counted once registered with the feed (events flow from then on), not when the subscribe message arrived.
+      subscriptions: feed.subscribers,
       notifications: feed.notifications,
       changes: feed.changes,
       eventsSent: this.eventsSent,
