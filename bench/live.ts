@@ -125,6 +125,7 @@ async function main(): Promise<void> {
 
   const driver = start(process.execPath, [path.join(__dirname, "live-driver.js"), httpUrl.replace(/^http/, "ws"), TOKEN, databaseUrl, String(ITEMS)], {}, "pipe");
   await driver.next(/"ready"/);
+  const driverPid = driver.child.pid!;
   const send = async (command: Record<string, unknown>, answer: RegExp, timeoutMs?: number) => {
     driver.child.stdin!.write(JSON.stringify(command) + "\n");
     return JSON.parse(await driver.next(answer, timeoutMs)) as Record<string, number>;
@@ -152,11 +153,14 @@ async function main(): Promise<void> {
   const phase = async (label: string, rate: number) => {
     const tx0 = await transactions(admin, database);
     const cpu0 = cpuSeconds(serverPid);
+    const driverCpu0 = cpuSeconds(driverPid);
+    const load0 = os.loadavg()[0];
     let peakRss = rssMb(serverPid);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(serverPid))), 250);
     const outcome = await send({ cmd: "write", rate, seconds: SECONDS }, /"written"/, (SECONDS + 120) * 1000);
     clearInterval(sampler);
     const cpu = cpuSeconds(serverPid) - cpu0;
+    const driverCpu = cpuSeconds(driverPid) - driverCpu0;
     const tx = (await transactions(admin, database)) - tx0;
     const changes = outcome.written;
     const result = {
@@ -172,6 +176,9 @@ async function main(): Promise<void> {
       // The writer's own UPDATE is one transaction per change; the rest is the server's.
       serverStatementsPerChange: +((tx - changes) / changes).toFixed(2),
       closedUnexpectedly: outcome.closedUnexpectedly,
+      // The subscribers' process and the machine: on a shared 2-core machine they bound what the server can show.
+      driverCpuPercentOfOneCore: +((100 * driverCpu) / outcome.elapsed).toFixed(1),
+      loadAverage1m: [+load0.toFixed(2), +os.loadavg()[0].toFixed(2)],
     };
     console.log(`${label}: ${JSON.stringify(result)}`);
     return result;

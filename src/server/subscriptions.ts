@@ -168,6 +168,8 @@ export class LiveServer {
   private readonly scope: RequestScope = { statements: 0, requestId: "live-updates" };
   private schema: GraphQLSchema | undefined;
   private readonly documents = new Map<string, DocumentNode>();
+  /** Execution results per change, document and variables; dropped with the change. */
+  private readonly results = new WeakMap<Delivery, Map<DocumentNode, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
   private recheckTimer: NodeJS.Timeout | undefined;
   private readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   private readonly path: string;
@@ -347,10 +349,25 @@ export class LiveServer {
     const events = source as AsyncIterableIterator<Delivery>;
     const context = args.contextValue as LiveContext;
     const scope = this.scope;
-    const run = (delivery: Delivery) =>
-      withRequestScope(scope, () =>
-        execute({ ...args, rootValue: delivery, contextValue: { ...context, loaders: delivery.loaders } }),
-      ) as Promise<ExecutionResult> | ExecutionResult;
+    // Subscribers of one change with the same document and variables get the same result (no field
+    // depends on who asks): it is executed once per change and shared. Measured with bench:live, 5,000
+    // subscribers of which 100 follow the whole queue: executing per subscriber was most of the server's CPU.
+    const key = `${args.operationName ?? ""}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    const results = this.results;
+    const run = (delivery: Delivery): Promise<ExecutionResult> | ExecutionResult => {
+      let byDocument = results.get(delivery);
+      if (!byDocument) results.set(delivery, (byDocument = new Map()));
+      let byKey = byDocument.get(args.document);
+      if (!byKey) byDocument.set(args.document, (byKey = new Map()));
+      let result = byKey.get(key);
+      if (!result) {
+        result = withRequestScope(scope, () =>
+          execute({ ...args, rootValue: delivery, contextValue: { ...context, loaders: delivery.loaders } }),
+        ) as Promise<ExecutionResult> | ExecutionResult;
+        byKey.set(key, result);
+      }
+      return result;
+    };
     const done = () => (this.pendingDeliveries -= 1);
     const dropped = () => {
       if (events instanceof DeliveryQueue) this.pendingDeliveries -= events.buffer.length;
