@@ -343,7 +343,7 @@ export class LiveServer {
   }
 
   /** graphql-js's subscription execution, with each event executed on the loaders that loaded it. */
-  private async subscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  private async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const events = source as AsyncIterableIterator<Delivery>;
@@ -372,7 +372,8 @@ export class LiveServer {
     const dropped = () => {
       if (events instanceof DeliveryQueue) this.pendingDeliveries -= events.buffer.length;
     };
-    const mapped: AsyncGenerator<ExecutionResult> = {
+    // An iterator with return(): graphql-ws calls it when the client completes or the socket closes.
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
         const step = await events.next();
         if (step.done) return { value: undefined, done: true };

@@ -79,7 +79,7 @@ export function liveClient(httpUrl: string, token: string | undefined, options: 
     client,
     closes,
     connected: () => connections,
-    subscribe<T>(query: string, variables?: Record<string, unknown>) {
+    subscribe<T>(query: string, variables?: Record<string, unknown>): LiveSubscription<T> {
       const events: T[] = [];
       const errors: LiveSubscription["errors"] = [];
       let completed = false;
@@ -104,11 +104,11 @@ export function liveClient(httpUrl: string, token: string | undefined, options: 
         get completed() {
           return completed;
         },
-        until: async (predicate, timeoutMs) => {
+        until: async (predicate: (events: T[]) => boolean, timeoutMs?: number) => {
           await until(`events (${events.length} so far: ${JSON.stringify(events).slice(0, 500)})`, () => predicate(events), timeoutMs);
           return events;
         },
-        ended: (timeoutMs) => until("the subscription to end", () => completed, timeoutMs),
+        ended: (timeoutMs?: number) => until("the subscription to end", () => completed, timeoutMs),
         unsubscribe: dispose,
       };
     },
