@@ -78,7 +78,7 @@ test("dashql work --once in another process finishes a run; a subscriber sees it
   const item = live.subscribe(ITEM_CHANGED, { id });
   const files = live.subscribe(`subscription($runDir: String) { filesRegistered(runDir: $runDir) { host runDir created updated } }`, { runDir });
   // Wait until B holds both subscriptions: a no-op change to the item would be invisible, so ask the server.
-  await waitForSubscriptions(b, 2);
+  await waitForSubscriptions(b);
 
   const worked = await runCli(["--database-url", db.url, "work", "--once", "--host", "live-worker"]);
   expect(worked.code).toBe(0);
@@ -92,14 +92,28 @@ test("dashql work --once in another process finishes a run; a subscriber sees it
   expect(files.events[0].filesRegistered).toMatchObject({ runDir, created: 1, updated: 0 });
 });
 
-/** The server's live subscriptions, read from its logs is not possible: poll a harmless change until it is seen instead. */
-async function waitForSubscriptions(server: ServerProcess, n: number): Promise<void> {
-  // A subscribe message is handled within milliseconds of its arrival; a round trip on a fresh
-  // connection after it has been sent orders it before any later change.
+/**
+ * Resolves once `server` serves subscriptions sent before this call: graphql-transport-ws has no
+ * "subscribed" acknowledgement, so a probe subscription (sent after them) is fed harmless changes
+ * until it sees one.
+ */
+async function waitForSubscriptions(server: ServerProcess): Promise<void> {
   const probe = connect(server.url);
   const sub = probe.subscribe(`subscription { companiesChanged { id } }`);
-  await graphql(server.url, `mutation { createCompany(input: { name: "probe-${n}-${Date.now()}" }) { id } }`);
-  await sub.until((e) => e.length >= 1);
+  let n = 0;
+  let writing: Promise<unknown> = Promise.resolve();
+  await probe.waitFor(
+    "a probe change to arrive",
+    () => {
+      if (sub.events.length > 0) return true;
+      n += 1;
+      if (n % 25 === 1) writing = writing.then(() => graphql(server.url, `mutation { createCompany(input: { name: "probe-${server.pid}-${n}" }) { id } }`));
+      return false;
+    },
+    30_000,
+  );
+  await writing;
+  sub.unsubscribe();
 }
 
 test("SIGTERM: events committed before it are delivered, then sockets close with 1001 and the process exits 0", async () => {
@@ -107,7 +121,7 @@ test("SIGTERM: events committed before it are delivered, then sockets close with
   try {
     const live = connect(extra.url);
     const sub = live.subscribe(`subscription { queueChanged(filter: { owner: "live" }) { kind id } }`);
-    await waitForSubscriptions(extra, 1);
+    await waitForSubscriptions(extra);
     const id = await enqueue(servers[0].url, path.join(tmp, "before-sigterm"));
     extra.child.kill("SIGTERM");
     const exit = await extra.exited;
