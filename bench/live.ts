@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     ADMIN_TOKEN: TOKEN,
     HOST: "127.0.0.1",
     PORT: "0",
+    // One process: the figures are this process's CPU and RSS (main's serve forks one per core in production).
+    SERVER_PROCESSES: "1",
   });
   const ready = await server.next(/dashql is ready/);
   const httpUrl = /(http:\/\/\S+\/graphql)/.exec(ready)![1];

@@ -10,11 +10,11 @@ import { QueueItem } from "../domain/queue/queue-item.entity";
 import { User } from "../domain/user/user.entity";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded";
 import { InitialSchema1764000000000 } from "./migrations/1764000000000-initial-schema";
-import { ChangeNotifications1764500000000 } from "./migrations/1764500000000-change-notifications";
+import { ChangeNotifications1796040000000 } from "./migrations/1796040000000-change-notifications";
 import { countStatement } from "./statement-counter";
 
 export const ENTITIES = [Company, Finance, User, ApiKey, TrackedFile, QueueItem];
-export const MIGRATIONS = [InitialSchema1764000000000, ChangeNotifications1764500000000];
+export const MIGRATIONS = [InitialSchema1764000000000, ChangeNotifications1796040000000];
 
 /** Routes TypeORM's logging to pino and counts statements; SQL is logged at debug level only. */
 class PinoTypeOrmLogger implements TypeOrmLogger {

@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import type { Logger } from "../../config/logger";
 
-/** The channel the change triggers notify (migration 1764500000000-change-notifications). */
+/** The channel the change triggers notify (migration 1796040000000-change-notifications). */
 export const CHANGES_CHANNEL = "dashql_changes";
 /** What the listening connection is called in pg_stat_activity. */
 export const CHANGES_APPLICATION_NAME = "dashql-changes-listener";

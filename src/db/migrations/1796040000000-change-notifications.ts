@@ -23,8 +23,8 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * Updates that change nothing a client can see (a worker's lease heartbeat, a
  * file's queue item set to null by a purge) send nothing.
  */
-export class ChangeNotifications1764500000000 implements MigrationInterface {
-  name = "ChangeNotifications1764500000000";
+export class ChangeNotifications1796040000000 implements MigrationInterface {
+  name = "ChangeNotifications1796040000000";
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
