@@ -91,6 +91,16 @@ export interface Config {
   readonly trustedDocumentsOnly: boolean;
   /** OpenTelemetry traces are on (the standard OTEL_* variables ask for them; see `tracingSettings`). */
   readonly tracing: boolean;
+  /**
+   * MAX_SUBSCRIPTIONS: live subscriptions (GraphQL over WebSocket) one server holds at
+   * once, over all its connections; the next one is refused with SERVICE_UNAVAILABLE.
+   */
+  readonly maxSubscriptions: number;
+  /**
+   * SUBSCRIPTION_MAX_BUFFER_BYTES: bytes of events a WebSocket connection may have
+   * waiting to be read; past it the client is a slow consumer and is closed (1013).
+   */
+  readonly subscriptionMaxBufferBytes: number;
 }
 
 /**
@@ -199,6 +209,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbConnectTimeoutMs: integer("DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxConcurrentRequests: integer("MAX_CONCURRENT_REQUESTS", 512, 1, 100_000),
+    maxSubscriptions: integer("MAX_SUBSCRIPTIONS", 10_000, 0, 1_000_000),
+    subscriptionMaxBufferBytes: integer("SUBSCRIPTION_MAX_BUFFER_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     serverProcesses:
       text("SERVER_PROCESSES")?.toLowerCase() === "auto" || (text("SERVER_PROCESSES") === undefined && nodeEnv === "production")

@@ -12,10 +12,11 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded";
 import { InitialSchema1764000000000 } from "./migrations/1764000000000-initial-schema";
 import { AnalyticsIndexes1796038000000 } from "./migrations/1796038000000-analytics-indexes";
 import { AnalyticsRollups1796040000000 } from "./migrations/1796040000000-analytics-rollups";
+import { ChangeNotifications1796041000000 } from "./migrations/1796041000000-change-notifications";
 import { countStatement } from "./statement-counter";
 
 export const ENTITIES = [Company, Finance, User, ApiKey, TrackedFile, QueueItem];
-export const MIGRATIONS = [InitialSchema1764000000000, AnalyticsIndexes1796038000000, AnalyticsRollups1796040000000];
+export const MIGRATIONS = [InitialSchema1764000000000, AnalyticsIndexes1796038000000, AnalyticsRollups1796040000000, ChangeNotifications1796041000000];
 
 /** Routes TypeORM's logging to pino and counts statements; SQL is logged at debug level only. */
 class PinoTypeOrmLogger implements TypeOrmLogger {

@@ -8,10 +8,12 @@ import { CompanyResolver, FinanceResolver } from "./company/company.resolver";
 import { FileResolver } from "./file/file.resolver";
 import { QueueResolver } from "./queue/queue.resolver";
 import { DateTime } from "./scalars";
+import { NO_PUB_SUB } from "./subscription/no-pub-sub";
+import { SubscriptionResolver } from "./subscription/subscription.resolver";
 import { UserResolver } from "./user/user.resolver";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver, FileResolver, QueueResolver, AnalyticsResolver];
+export const RESOLVERS: NonEmptyArray<Function> = [CompanyResolver, FinanceResolver, UserResolver, ApiKeyResolver, FileResolver, QueueResolver, AnalyticsResolver, SubscriptionResolver];
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -26,5 +28,6 @@ export function buildDashqlSchema(): Promise<GraphQLSchema> {
     // Input rules live in the domain services (the CLI needs them too), not in class-validator.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTime }],
+    pubSub: NO_PUB_SUB,
   }));
 }

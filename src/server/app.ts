@@ -13,6 +13,7 @@ import type { GraphQLContext } from "../graphql/context";
 import { startHttpServer, type RunningServer } from "./http-server";
 import { ServerMetrics, type PoolCounts } from "./metrics";
 import { DASHBOARD_MANIFEST, TrustedDocuments } from "./trusted-documents";
+import { LiveServer } from "./subscriptions";
 
 export interface App {
   readonly server: RunningServer;
@@ -22,6 +23,8 @@ export interface App {
   readonly replicas: ReplicaSet | undefined;
   /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
   readonly revocations: RevocationListener;
+  /** GraphQL subscriptions over WebSocket on the server's port; `live.stats()` is for metrics. */
+  readonly live: LiveServer;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
   readonly demoToken: string | undefined;
   /** Graceful stop: answer in-flight requests, stop the server, flush key usage, close the pool and the embedded cluster. */
@@ -61,6 +64,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   let authenticator: ApiKeyAuthenticator | undefined;
   let listener: RevocationListener | undefined;
   let replicas: ReplicaSet | undefined;
+  let live: LiveServer | undefined;
   try {
     if (config.adminToken) {
       await ensureAdminToken(database.dataSource.manager, config.adminToken);
@@ -76,7 +80,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     listener = new RevocationListener({
       connectionString: database.url,
       logger,
-      onInvalidate: (invalidation) => auth.invalidate(invalidation),
+      onInvalidate: (invalidation) => {
+        auth.invalidate(invalidation);
+        live?.invalidated(invalidation);
+      },
       onListening: (listening) => auth.setListening(listening),
     });
     // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
@@ -107,8 +114,30 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       }
     }
     const readReplicas = replicas;
-    const server = await startHttpServer({ config, logger, dataSource: database.dataSource, authenticator, demoToken, plugins: options.plugins, metrics, trustedDocuments, replicas });
     const revocations = listener;
+    live = new LiveServer({
+      config,
+      logger,
+      dataSource: database.dataSource,
+      databaseUrl: database.url,
+      authenticator,
+      revocationsListening: () => revocations.listening,
+      metrics: metrics?.subscriptionMetrics(),
+      trustedDocuments,
+    });
+    const liveServer = live;
+    const server = await startHttpServer({
+      config,
+      logger,
+      dataSource: database.dataSource,
+      authenticator,
+      demoToken,
+      plugins: [liveServer.plugin(), ...(options.plugins ?? [])],
+      metrics,
+      trustedDocuments,
+      replicas,
+    });
+    await liveServer.start(server.http);
     let stopping: Promise<void> | undefined;
     return {
       server,
@@ -116,6 +145,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       authenticator,
       replicas,
       revocations,
+      live: liveServer,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
@@ -128,6 +158,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     };
   } catch (error) {
     await replicas?.close();
+    await live?.drain();
     await listener?.stop();
     await authenticator?.close();
     await database.close();

@@ -10,6 +10,7 @@ const ASSETS: Record<string, { module: string; file: string; type: string }> = {
   "react-dom.js": { module: "react-dom", file: "umd/react-dom.production.min.js", type: "text/javascript" },
   "graphiql.js": { module: "graphiql", file: "graphiql.min.js", type: "text/javascript" },
   "graphiql.css": { module: "graphiql", file: "graphiql.min.css", type: "text/css" },
+  "graphql-ws.js": { module: "graphql-ws", file: "umd/graphql-ws.min.js", type: "text/javascript" },
 };
 
 const cache = new Map<string, Buffer>();
@@ -73,8 +74,27 @@ export function graphiqlPage(options: { endpoint: string; demoToken?: string }):
   <script src="/graphiql/react.js"></script>
   <script src="/graphiql/react-dom.js"></script>
   <script src="/graphiql/graphiql.js"></script>
+  <script src="/graphiql/graphql-ws.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({ url: ${scriptJson(options.endpoint)} });
+    const httpFetcher = GraphiQL.createFetcher({ url: ${scriptJson(options.endpoint)} });
+    // Subscriptions go over graphql-ws on the same URL, authenticated with the Authorization header
+    // of the headers editor (sent in connection_init); a changed key opens a new connection.
+    const wsUrl = new URL(${scriptJson(options.endpoint)}, location.href);
+    wsUrl.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    let ws, wsKey;
+    const fetcher = (params, opts) => {
+      const operation = opts && opts.documentAST && opts.documentAST.definitions.find(
+        (d) => d.kind === "OperationDefinition" && (!params.operationName || (d.name && d.name.value === params.operationName)));
+      if (!operation || operation.operation !== "subscription") return httpFetcher(params, opts);
+      const headers = (opts && opts.headers) || {};
+      const authorization = headers.Authorization || headers.authorization || "";
+      if (!ws || wsKey !== authorization) {
+        if (ws) ws.dispose();
+        ws = graphqlWs.createClient({ url: wsUrl.href, connectionParams: { authorization } });
+        wsKey = authorization;
+      }
+      return ws.iterate({ query: params.query, variables: params.variables, operationName: params.operationName });
+    };
     const root = ReactDOM.createRoot(document.getElementById("graphiql"));
     root.render(React.createElement(GraphiQL, {
       fetcher,

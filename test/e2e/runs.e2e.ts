@@ -45,6 +45,13 @@ describe("runs and files", () => {
     await page.getByLabel("Run directory").fill(runDir);
     await page.getByLabel("Host").fill("e2e-host");
     await page.getByLabel("User tag").fill("nightly");
+    // Every GraphQL request the page makes from the enqueue on, by operation name and time.
+    const requests: { name: string; at: number }[] = [];
+    page.on("request", (request) => {
+      if (!request.url().endsWith("/graphql") || request.method() !== "POST") return;
+      const name = /(?:query|mutation|subscription)\s+(\w+)/.exec(request.postData() ?? "")?.[1] ?? "?";
+      requests.push({ name, at: Date.now() });
+    });
     await page.getByRole("button", { name: "Enqueue run" }).click();
     const done = page.locator(".success[role=status]");
     await done.waitFor();
@@ -55,8 +62,13 @@ describe("runs and files", () => {
 
     const row = runRow(page, id);
     await eventually(async () => expect(await row.locator(".badge").innerText()).toBe("QUEUED"));
-    await page.getByText("Updating every 2 s while runs are queued or running").waitFor();
+    // Live over the WebSocket: the page polls no more.
+    await page.getByText("Live: this page updates as changes happen.").waitFor();
     await screenshot(page, "runs-queued");
+    // The enqueue's own refresh of the list is done once no request has left for a while.
+    await eventually(async () => expect(Date.now() - (requests.at(-1)?.at ?? 0)).toBeGreaterThan(1_000));
+    expect(requests.map((r) => r.name).filter((n) => n !== "RunList")).toEqual(["EnqueueRun"]);
+    const beforeWorker = requests.length;
 
     // Marks this document: a reload or a full navigation would lose the mark.
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).__e2eNoReload = true));
@@ -65,6 +77,8 @@ describe("runs and files", () => {
 
     await eventually(async () => expect(await row.locator(".badge").innerText()).toBe("SUCCEEDED"), 20_000);
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__e2eNoReload)).toBe(true);
+    // RUNNING, then SUCCEEDED with its summary, arrived over the socket: not one request (no polling) meanwhile.
+    expect(requests.slice(beforeWorker)).toEqual([]);
     const bar = row.locator(".summary-bar");
     expect(await bar.getAttribute("aria-label")).toMatch(/2 passed.*2 failed.*1 skipped/);
     for (const seg of ["pass", "fail", "skip"]) {
@@ -77,8 +91,6 @@ describe("runs and files", () => {
     expect(widths[2]).toBeCloseTo(widths[0] / 2, 0);
     await expect(row.locator(".summary-text").innerText()).resolves.toMatch(/2 passed · 2 failed · 1 skipped · 7\.5 s/);
     await expect(row.innerText()).resolves.toContain("e2e-host");
-    // Nothing is active any more, so the view stops polling and says so.
-    await eventually(async () => expect(await page.getByText("Updating every 2 s").count()).toBe(0));
     await screenshot(page, "runs-succeeded");
 
     // The status filter.

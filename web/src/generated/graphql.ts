@@ -4,6 +4,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ChangeKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 export type CompanyFilter = {
   /** Exact match. */
   businessType?: string | null | undefined;
@@ -149,6 +154,23 @@ export type FileListQueryVariables = Exact<{
 
 export type FileListQuery = { files: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, createdAt: string, host: string, runDir: string, fullName: string, fileName: string, fileType: string, fileSize: number, queueItem: { id: string, status: QueueStatus } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type RunChangedSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RunChangedSubscription = { queueItemChanged: { kind: ChangeKind, id: string, item: { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, files: Array<{ id: string, fullName: string, fileName: string, fileType: string, fileSize: number, createdAt: string }>, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null } | null } };
+
+export type QueueChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type QueueChangedSubscription = { queueChanged: { kind: ChangeKind, id: string, item: { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null } | null } };
+
+export type CompaniesChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CompaniesChangedSubscription = { companiesChanged: { kind: ChangeKind, id: string } };
+
 export type RunFieldsFragment = { id: string, createdAt: string, timeToLive: string, runDir: string, owner: string, site: string | null, host: string | null, runTag: string, userTag: string, status: QueueStatus, attempts: number, startedAt: string | null, finishedAt: string | null, lastError: string | null, summary: { tests: number, failures: number, errors: number, skipped: number, durationSeconds: number } | null };
 
 export type RunListQueryVariables = Exact<{
@@ -254,7 +276,7 @@ export const TrendsPassRateDocument = new TypedDocumentString(`
     passRate
   }
 }
-    `) as unknown as TypedDocumentString<TrendsPassRateQuery, TrendsPassRateQueryVariables>;
+    `, {"hash":"sha256:834cc58114207a7870c7e6f6726490342a5679113636ea06731e3ea77ae30527"}) as unknown as TypedDocumentString<TrendsPassRateQuery, TrendsPassRateQueryVariables>;
 export const TrendsRunsByStatusDocument = new TypedDocumentString(`
     query TrendsRunsByStatus($from: DateTime!, $timeZone: String!) {
   runAggregates(
@@ -268,7 +290,7 @@ export const TrendsRunsByStatusDocument = new TypedDocumentString(`
     runs
   }
 }
-    `) as unknown as TypedDocumentString<TrendsRunsByStatusQuery, TrendsRunsByStatusQueryVariables>;
+    `, {"hash":"sha256:1d1fe628bdaa1b41b7c87cb99a44644b30c1c28ee98676bca0e1a1937e4c6114"}) as unknown as TypedDocumentString<TrendsRunsByStatusQuery, TrendsRunsByStatusQueryVariables>;
 export const TrendsFailuresByHostDocument = new TypedDocumentString(`
     query TrendsFailuresByHost($from: DateTime!) {
   runAggregates(groupBy: [HOST], filter: {from: $from}) {
@@ -278,7 +300,7 @@ export const TrendsFailuresByHostDocument = new TypedDocumentString(`
     errors
   }
 }
-    `) as unknown as TypedDocumentString<TrendsFailuresByHostQuery, TrendsFailuresByHostQueryVariables>;
+    `, {"hash":"sha256:ef242f17831782c83bdb2a6c09300b3817a3bb12101cd94fb3e747f741a598fa"}) as unknown as TypedDocumentString<TrendsFailuresByHostQuery, TrendsFailuresByHostQueryVariables>;
 export const TrendsBytesByHostDocument = new TypedDocumentString(`
     query TrendsBytesByHost($createdAfter: DateTime!) {
   fileAggregates(groupBy: [HOST], filter: {createdAfter: $createdAfter}) {
@@ -287,7 +309,7 @@ export const TrendsBytesByHostDocument = new TypedDocumentString(`
     bytes
   }
 }
-    `) as unknown as TypedDocumentString<TrendsBytesByHostQuery, TrendsBytesByHostQueryVariables>;
+    `, {"hash":"sha256:ca5500063a74d3e352aff903fb4939287df72c35d53f0c93a2e9b9141df24dd2"}) as unknown as TypedDocumentString<TrendsBytesByHostQuery, TrendsBytesByHostQueryVariables>;
 export const EarningsByBusinessTypeDocument = new TypedDocumentString(`
     query EarningsByBusinessType($fromYear: Int!) {
   financeAggregates(groupBy: [YEAR, BUSINESS_TYPE], filter: {fromYear: $fromYear}) {
@@ -299,7 +321,7 @@ export const EarningsByBusinessTypeDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<EarningsByBusinessTypeQuery, EarningsByBusinessTypeQueryVariables>;
+    `, {"hash":"sha256:cfbd30ee931895df899ff4325675a3bcca717b07b7507e48ed80ca9362670128"}) as unknown as TypedDocumentString<EarningsByBusinessTypeQuery, EarningsByBusinessTypeQueryVariables>;
 export const CompanyListDocument = new TypedDocumentString(`
     query CompanyList($first: Int!, $after: String, $filter: CompanyFilter) {
   companies(first: $first, after: $after, filter: $filter, orderBy: NAME_ASC) {
@@ -377,6 +399,88 @@ export const FileListDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"sha256:6f8b14a4ce46c4e9ef46e6f409c654349536bf7091ed9716b72dd7b6e7b1fe54"}) as unknown as TypedDocumentString<FileListQuery, FileListQueryVariables>;
+export const RunChangedDocument = new TypedDocumentString(`
+    subscription RunChanged($id: ID!) {
+  queueItemChanged(id: $id) {
+    kind
+    id
+    item {
+      ...RunFields
+      files(first: 500) {
+        id
+        fullName
+        fileName
+        fileType
+        fileSize
+        createdAt
+      }
+    }
+  }
+}
+    fragment RunFields on QueueItem {
+  id
+  createdAt
+  timeToLive
+  runDir
+  owner
+  site
+  host
+  runTag
+  userTag
+  status
+  attempts
+  startedAt
+  finishedAt
+  lastError
+  summary {
+    tests
+    failures
+    errors
+    skipped
+    durationSeconds
+  }
+}`, {"hash":"sha256:1902df232189f919c219293ec4201b4c0660ad602684088edc20133cda1c577d"}) as unknown as TypedDocumentString<RunChangedSubscription, RunChangedSubscriptionVariables>;
+export const QueueChangedDocument = new TypedDocumentString(`
+    subscription QueueChanged {
+  queueChanged {
+    kind
+    id
+    item {
+      ...RunFields
+    }
+  }
+}
+    fragment RunFields on QueueItem {
+  id
+  createdAt
+  timeToLive
+  runDir
+  owner
+  site
+  host
+  runTag
+  userTag
+  status
+  attempts
+  startedAt
+  finishedAt
+  lastError
+  summary {
+    tests
+    failures
+    errors
+    skipped
+    durationSeconds
+  }
+}`, {"hash":"sha256:50574ba8dde1c033e15f08be3764f015c4055484086e7abeb10ec96c067b6181"}) as unknown as TypedDocumentString<QueueChangedSubscription, QueueChangedSubscriptionVariables>;
+export const CompaniesChangedDocument = new TypedDocumentString(`
+    subscription CompaniesChanged {
+  companiesChanged {
+    kind
+    id
+  }
+}
+    `, {"hash":"sha256:f9e4232de5e1805b8567697ed94416a49b4a48756cd88f89f526a1e67ef8d8d0"}) as unknown as TypedDocumentString<CompaniesChangedSubscription, CompaniesChangedSubscriptionVariables>;
 export const RunListDocument = new TypedDocumentString(`
     query RunList($first: Int!, $after: String, $filter: QueueFilter) {
   queue(first: $first, after: $after, filter: $filter) {

@@ -1,12 +1,18 @@
 import "@testing-library/jest-dom/vitest";
 import { cleanup, configure } from "@testing-library/react";
-import { afterEach, vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
+import { closeLiveConnection } from "../api/live";
+import { installSilentLive } from "./fake-live";
 
 // The first render of a file pays for module loading; on a busy 2-core machine that exceeds the 1 s default.
 configure({ asyncUtilTimeout: 5000 });
 
+// Live updates: a socket that never opens unless a test installs the fake server (fake-live.ts).
+beforeEach(() => installSilentLive());
+
 afterEach(() => {
   cleanup();
+  closeLiveConnection();
   vi.unstubAllGlobals();
   sessionStorage.clear();
   window.history.replaceState(null, "", "/");

@@ -1,9 +1,9 @@
 import { useEffect, useId, useState } from "react";
-import { useQuery } from "../../api/hooks";
+import { useLiveQuery } from "../../api/live";
 import { canWrite, useSession } from "../../auth/session";
 import { Pager, useCursorPager } from "../../components/pager";
 import { EmptyState, ErrorState, Loading } from "../../components/states";
-import { CompanyListDocument } from "../../generated/graphql";
+import { CompaniesChangedDocument, CompanyListDocument } from "../../generated/graphql";
 import { Link } from "../../router";
 import { EarningsByTypeChart } from "./earnings-by-type-chart";
 
@@ -22,11 +22,12 @@ export function CompaniesView() {
     return () => clearTimeout(timer);
   }, [input]);
   const pager = useCursorPager(search);
-  const { data, error, loading, refetch } = useQuery(CompanyListDocument, {
-    first: COMPANY_PAGE_SIZE,
-    after: pager.after,
-    filter: search ? { nameContains: search } : null,
-  });
+  // Any company change made elsewhere may move this page (names sort it): it is fetched again, once per burst.
+  const { data, error, loading, refetch } = useLiveQuery(
+    CompanyListDocument,
+    { first: COMPANY_PAGE_SIZE, after: pager.after, filter: search ? { nameContains: search } : null },
+    { subscription: CompaniesChangedDocument, subscriptionVariables: {}, apply: () => "refetch" },
+  );
 
   return (
     <section aria-labelledby="companies-title">

@@ -1,13 +1,22 @@
-import { useQuery } from "../../api/hooks";
+import { useLiveQuery } from "../../api/live";
 import { EmptyState, ErrorState, Loading, NotFoundPage } from "../../components/states";
-import { CompanyDetailDocument } from "../../generated/graphql";
+import { CompaniesChangedDocument, CompanyDetailDocument } from "../../generated/graphql";
 import { formatDateTime, formatMoney } from "../../format";
 import { Link } from "../../router";
 import { EarningsChart } from "./earnings-chart";
 
 /** One company: its details, a chart of quarterly earnings per year, and the same numbers as a table. */
 export function CompanyView({ id }: { id: string }) {
-  const { data, error, loading, refetch } = useQuery(CompanyDetailDocument, { id });
+  // Changes made elsewhere (another tab, the command line, an import) show up without a reload.
+  const { data, error, loading, refetch } = useLiveQuery(
+    CompanyDetailDocument,
+    { id },
+    {
+      subscription: CompaniesChangedDocument,
+      subscriptionVariables: {},
+      apply: (current, event) => (event.companiesChanged.id !== id ? current : event.companiesChanged.kind === "DELETED" ? { ...current, company: null } : "refetch"),
+    },
+  );
   if (error) return <ErrorState error={error} onRetry={refetch} />;
   if (loading || !data) return <Loading label="the company" />;
   const company = data.company;

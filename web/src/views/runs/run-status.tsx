@@ -1,12 +1,9 @@
 import type { QueueStatus, RunFieldsFragment } from "../../generated/graphql";
 import { formatDuration } from "../../format";
 
-/** How often the queue is fetched again while something on screen is QUEUED or RUNNING. */
-export const RUN_POLL_MS = 2000;
-
 export const QUEUE_STATUSES: readonly QueueStatus[] = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"];
 
-/** QUEUED and RUNNING items change without the user doing anything: their views poll. */
+/** QUEUED and RUNNING items change without the user doing anything (a worker picks them up). */
 export function isActive(status: QueueStatus): boolean {
   return status === "QUEUED" || status === "RUNNING";
 }

@@ -1,18 +1,28 @@
-import { useQuery, useMutation } from "../../api/hooks";
+import { useMutation } from "../../api/hooks";
+import { useLiveQuery } from "../../api/live";
 import { canWrite, useSession } from "../../auth/session";
 import { EmptyState, ErrorState, Loading, NotFoundPage } from "../../components/states";
-import { CancelRunDocument, RunDetailDocument } from "../../generated/graphql";
+import { CancelRunDocument, RunChangedDocument, RunDetailDocument } from "../../generated/graphql";
 import { formatBytes, formatDateTime } from "../../format";
 import { Link } from "../../router";
-import { isActive, RUN_POLL_MS, StatusBadge, SummaryBar } from "./run-status";
+import { LiveNote } from "../../components/live-note";
+import { isActive, StatusBadge, SummaryBar } from "./run-status";
 
-/** One run: its fields, test summary and the files its processing registered; live while QUEUED or RUNNING. */
+/** One run: its fields, test summary and the files its processing registered; kept current by a subscription. */
 export function RunView({ id }: { id: string }) {
   const { me } = useSession();
-  const { data, error, loading, refetch } = useQuery(
+  const { data, error, loading, refetch, live } = useLiveQuery(
     RunDetailDocument,
     { id },
-    { poll: (d) => (d.queueItem && isActive(d.queueItem.status) ? RUN_POLL_MS : undefined) },
+    {
+      subscription: RunChangedDocument,
+      subscriptionVariables: { id },
+      apply: (current, event) => {
+        const change = event.queueItemChanged;
+        if (change.kind === "DELETED") return { ...current, queueItem: null };
+        return change.item ? { ...current, queueItem: change.item } : current;
+      },
+    },
   );
   const [cancel, cancelState] = useMutation(CancelRunDocument);
 
@@ -38,11 +48,7 @@ export function RunView({ id }: { id: string }) {
         )}
       </div>
       {cancelState.error && <ErrorState error={cancelState.error} />}
-      {isActive(run.status) && (
-        <p className="live" role="status">
-          <span className="pulse" aria-hidden="true" /> This page updates by itself until the run finishes.
-        </p>
-      )}
+      {isActive(run.status) && <LiveNote live={live} />}
       <dl className="facts">
         <div>
           <dt>Run directory</dt>

@@ -65,22 +65,6 @@ describe("runs view", () => {
     expect(await screen.findByText("No CANCELLED runs.")).toBeInTheDocument();
   });
 
-  it("refreshes by itself while a run is QUEUED or RUNNING, and stops when all are done", async () => {
-    const answers = [run("1", "QUEUED"), run("1", "RUNNING"), run("1", "SUCCEEDED", PASSED)];
-    const { api } = renderSignedIn("/runs", { RunList: () => list([answers.shift() ?? run("1", "SUCCEEDED", PASSED)]) });
-    const row = () => screen.getByRole("link", { name: "#1" }).closest("tr")!;
-    await screen.findByRole("link", { name: "#1" });
-    expect(within(row()).getByText("QUEUED")).toBeInTheDocument();
-    expect(screen.getByText(/Updating every 2 s/)).toBeInTheDocument();
-    await waitFor(() => expect(within(row()).getByText("SUCCEEDED")).toBeInTheDocument(), { timeout: 6000 });
-    expect(within(row()).getByRole("img", { name: /8 passed/ })).toBeInTheDocument();
-    expect(screen.queryByText(/Updating every/)).not.toBeInTheDocument();
-    const fetched = api.callsOf("RunList").length;
-    expect(fetched).toBe(3);
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(api.callsOf("RunList")).toHaveLength(fetched);
-  }, 15_000);
-
   it("enqueues a run from the form and shows it", async () => {
     const queued: RunFieldsFragment[] = [];
     const { api } = renderSignedIn("/runs", {

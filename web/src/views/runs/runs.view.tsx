@@ -1,29 +1,57 @@
 import { useId, useState } from "react";
-import { useQuery } from "../../api/hooks";
+import { useLiveQuery } from "../../api/live";
 import { canWrite, useSession } from "../../auth/session";
 import { Pager, useCursorPager } from "../../components/pager";
+import { LiveNote } from "../../components/live-note";
 import { EmptyState, ErrorState, Loading } from "../../components/states";
-import { RunListDocument, type QueueStatus } from "../../generated/graphql";
+import { QueueChangedDocument, RunListDocument, type QueueChangedSubscription, type QueueStatus, type RunListQuery } from "../../generated/graphql";
 import { formatDateTime } from "../../format";
 import { Link } from "../../router";
 import { EnqueueRunForm } from "./enqueue-run.form";
 import { PurgeQueue } from "./purge-queue";
-import { isActive, QUEUE_STATUSES, RUN_POLL_MS, StatusBadge, SummaryBar } from "./run-status";
+import { QUEUE_STATUSES, StatusBadge, SummaryBar } from "./run-status";
 
 export const RUN_PAGE_SIZE = 25;
 
-/** The queue, newest first, filtered by status; refreshes itself while a shown run is QUEUED or RUNNING. */
+/**
+ * One queue event applied to the page shown: a shown run that changed is updated in place;
+ * a new run on the first page, a shown run removed, or a run that now matches the status
+ * filter needs the page again.
+ */
+export function applyQueueChange(
+  data: RunListQuery,
+  event: QueueChangedSubscription,
+  view: { status: QueueStatus | ""; firstPage: boolean },
+): RunListQuery | "refetch" {
+  const change = event.queueChanged;
+  const index = data.queue.edges.findIndex((e) => e.node.id === change.id);
+  if (change.kind === "DELETED") return index >= 0 ? "refetch" : data;
+  const item = change.item;
+  if (!item) return data;
+  const matches = !view.status || item.status === view.status;
+  // A CREATED already shown (the page was refetched after its own enqueue) is applied in place like an update.
+  if (index < 0) return matches && (change.kind === "CREATED" ? view.firstPage : view.status !== "") ? "refetch" : data;
+  if (!matches) return "refetch";
+  const edges = data.queue.edges.slice();
+  edges[index] = { ...edges[index], node: item };
+  return { ...data, queue: { ...data.queue, edges } };
+}
+
+/** The queue, newest first, filtered by status; kept current by a subscription to queue changes. */
 export function RunsView() {
   const { me } = useSession();
   const [status, setStatus] = useState<QueueStatus | "">("");
   const statusId = useId();
   const pager = useCursorPager(status);
-  const { data, error, loading, refetch } = useQuery(
+  const { data, error, loading, refetch, live } = useLiveQuery(
     RunListDocument,
     { first: RUN_PAGE_SIZE, after: pager.after, filter: status ? { status } : null },
-    { poll: (d) => (d.queue.edges.some((e) => isActive(e.node.status)) ? RUN_POLL_MS : undefined) },
+    {
+      subscription: QueueChangedDocument,
+      subscriptionVariables: {},
+      apply: (current, event) => applyQueueChange(current, event, { status, firstPage: !pager.after }),
+    },
   );
-  const live = data?.queue.edges.some((e) => isActive(e.node.status)) ?? false;
 
   return (
     <section aria-labelledby="runs-title">
@@ -44,11 +72,7 @@ export function RunsView() {
             ))}
           </select>
         </div>
-        {live && (
-          <p className="live" role="status">
-            <span className="pulse" aria-hidden="true" /> Updating every {RUN_POLL_MS / 1000} s while runs are queued or running
-          </p>
-        )}
+        <LiveNote live={live} />
       </div>
       {error && !data ? (
         <ErrorState error={error} onRetry={refetch} />
