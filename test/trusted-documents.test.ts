@@ -5,6 +5,7 @@ import path from "node:path";
 import { DASHBOARD_MANIFEST } from "../src/server/trusted-documents";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 import { runCli } from "./support/paths";
+import { liveClient, until } from "./support/live";
 import { metricValue, scrape } from "./support/prometheus";
 import { startTestServer, type TestServer } from "./support/server";
 
@@ -22,13 +23,14 @@ const idOf = (operationName: string) => {
 /** A manifest of our own for TRUSTED_DOCUMENTS, in codegen's format (keys with and without the prefix). */
 const EXTRA_QUERY = "query ExtraTrusted { me { username role } }";
 const UNTRUSTED_QUERY = "query NotInAnyManifest { me { username } }";
+const TRUSTED_SUBSCRIPTION = "subscription TrustedFiles { filesRegistered { host created } }";
 
 let tmp: string;
 let extraManifest: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), "dashql-trusted-"));
   extraManifest = path.join(tmp, "extra.json");
-  writeFileSync(extraManifest, JSON.stringify({ [sha256(EXTRA_QUERY)]: EXTRA_QUERY }));
+  writeFileSync(extraManifest, JSON.stringify({ [sha256(EXTRA_QUERY)]: EXTRA_QUERY, [sha256(TRUSTED_SUBSCRIPTION)]: TRUSTED_SUBSCRIPTION }));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -111,6 +113,34 @@ describe("TRUSTED_DOCUMENTS_ONLY=true", () => {
     t = await startTestServer({ TRUSTED_DOCUMENTS: extraManifest, TRUSTED_DOCUMENTS_ONLY: "true", METRICS_TOKEN });
   });
   afterAll(() => t.stop());
+
+  it("applies the same rules to subscribe messages: untrusted text refused, a trusted document by id served and counted", async () => {
+    const live = liveClient(t.url, t.tokens.READER);
+    try {
+      const untrusted = live.subscribe("subscription Untrusted { filesRegistered { host } }");
+      await untrusted.ended();
+      expect(untrusted.errors.map((e) => e.extensions?.code)).toEqual(["OPERATION_NOT_TRUSTED"]);
+
+      // graphql-ws requires a query string: a trusted document goes as "" with its id in extensions.
+      const unknown = live.subscribe("", undefined, { documentId: `sha256:${sha256("subscription Nope { companiesChanged { id } }")}` });
+      await unknown.ended();
+      expect(unknown.errors.map((e) => e.extensions?.code)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
+
+      const trusted = live.subscribe<{ filesRegistered: { host: string; created: number } }>("", undefined, { documentId: `sha256:${sha256(TRUSTED_SUBSCRIPTION)}` });
+      await until("the trusted subscription to be registered", () => t.app.live.stats().subscriptions === 1);
+      const registered = await post(t, { query: `mutation { registerFiles(files: [{ host: "trusted-h", runDir: "/r", fullName: "/r/a.xml", fileSize: 1 }]) { created } }` }, "ADMIN");
+      expect(registered.body.errors).toBeUndefined();
+      const [event] = await trusted.until((events) => events.length === 1);
+      expect(event.filesRegistered).toEqual({ host: "trusted-h", created: 1 });
+      expect(trusted.errors).toEqual([]);
+
+      const metrics = await (await fetch(new URL("/metrics", t.url), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      expect(metrics).toMatch(/^dashql_subscriptions_active\{operation_name="TrustedFiles"\} 1$/m);
+      expect(metrics).toMatch(/^dashql_subscription_events_total\{operation_name="TrustedFiles"\} 1$/m);
+    } finally {
+      await live.dispose();
+    }
+  });
 
   it("refuses query text that is not a trusted document with OPERATION_NOT_TRUSTED and HTTP 403, without parsing it", async () => {
     for (const role of ["READER", null] as const) {

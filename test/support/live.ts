@@ -28,7 +28,8 @@ export interface LiveClient {
   readonly closes: CloseInfo[];
   /** How many times the socket was acknowledged (1 + reconnections). */
   connected(): number;
-  subscribe<T = any>(query: string, variables?: Record<string, unknown>): LiveSubscription<T>;
+  /** `extensions` rides in the subscribe payload (e.g. `{ documentId }` for a trusted document, with `query: ""`). */
+  subscribe<T = any>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): LiveSubscription<T>;
   /** Resolves once `predicate` holds for this client's state. */
   waitFor(what: string, predicate: () => boolean, timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
@@ -79,12 +80,12 @@ export function liveClient(httpUrl: string, token: string | undefined, options: 
     client,
     closes,
     connected: () => connections,
-    subscribe<T>(query: string, variables?: Record<string, unknown>): LiveSubscription<T> {
+    subscribe<T>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): LiveSubscription<T> {
       const events: T[] = [];
       const errors: LiveSubscription["errors"] = [];
       let completed = false;
       const dispose = client.subscribe<T>(
-        { query, variables },
+        { query, variables, ...(extensions ? { extensions } : {}) },
         {
           next: (value) => {
             if (value.errors) errors.push(...(value.errors as LiveSubscription["errors"]));
