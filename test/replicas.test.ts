@@ -67,7 +67,7 @@ async function tableStatements(url: string): Promise<{ selects: number; writes: 
     url,
     `SELECT CASE WHEN query ~* '^\\s*(WITH\\M.*)?SELECT' AND query !~* '\\m(INSERT|UPDATE|DELETE)\\M' THEN 'select' ELSE 'write' END AS kind, sum(calls)::text AS calls
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE d.datname = $1 AND query ~* '\\m(company|finance|tracked_file|queue_item|app_user|api_key)\\M'
+      WHERE d.datname = $1 AND query ~* '\\m(company|finance|tracked_file|queue_item|app_user|api_key|analytics_file_group|analytics_finance_group)\\M'
         AND query !~* '^\\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)'
       GROUP BY 1`,
     [DB],

@@ -74,9 +74,10 @@ function waitForSignal(keepDraining = false): Promise<NodeJS.Signals> {
 }
 
 function printReady(config: Config, url: string, demoToken: string | undefined, processes: number): void {
+  // Before the ready line: scripts (and the tests) wait for that line, then read what came before it.
+  if (processes > 1) console.log(`Serving from ${processes} processes (SERVER_PROCESSES)`);
   console.log(`dashql is ready: GraphiQL at ${url}`);
   console.log(`Dashboard: ${new URL("/", url).href}`);
-  if (processes > 1) console.log(`Serving from ${processes} processes (SERVER_PROCESSES)`);
   if (demoToken) {
     console.log(`Demo API key (ADMIN, development only; kept in ${config.dataDir}):`);
     console.log(`  Authorization: Bearer ${demoToken}`);
