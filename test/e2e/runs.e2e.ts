@@ -49,7 +49,9 @@ describe("runs and files", () => {
     const requests: { name: string; at: number }[] = [];
     page.on("request", (request) => {
       if (!request.url().endsWith("/graphql") || request.method() !== "POST") return;
-      const name = /(?:query|mutation|subscription)\s+(\w+)/.exec(request.postData() ?? "")?.[1] ?? "?";
+      // The dashboard sends trusted documents by id, with the operation name beside it.
+      const body = JSON.parse(request.postData() ?? "{}") as { operationName?: string };
+      const name = body.operationName ?? "?";
       requests.push({ name, at: Date.now() });
     });
     await page.getByRole("button", { name: "Enqueue run" }).click();

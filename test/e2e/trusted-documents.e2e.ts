@@ -56,7 +56,9 @@ describe("the dashboard on a server that runs trusted documents only", () => {
       expect(body).toEqual(expect.objectContaining({ documentId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }));
       expect(body).not.toHaveProperty("query");
     }
-    expect(new Set(bodies.map((b) => b.operationName))).toEqual(new Set(["Me", "CompanyList", "CompanyDetail", "CreateCompanyWithFinances"]));
+    expect(new Set(bodies.map((b) => b.operationName))).toEqual(
+      new Set(["Me", "CompanyList", "EarningsByBusinessType", "CompanyDetail", "CreateCompanyWithFinances"]),
+    );
   });
 
   test("the same key sending its own query text is refused with OPERATION_NOT_TRUSTED", async () => {
