@@ -149,7 +149,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   let port: number | undefined;
   let url = "";
   const start = async () => {
-    const args = [path.join(__dirname, "embedded-supervisor.cjs"), dataDir, ...(port ? [String(port)] : [])];
+    // From ROOT, not __dirname: the bench runs this file compiled into dist-bench/, where the .cjs is not copied.
+    const args = [path.join(ROOT, "test/support/embedded-supervisor.cjs"), dataDir, ...(port ? [String(port)] : [])];
     // stdin is a pipe on purpose: the supervisor stops the cluster when it closes (this process died).
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
     const handle = track(child, "embedded PostgreSQL");
