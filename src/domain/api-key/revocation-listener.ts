@@ -1,4 +1,5 @@
-import { Client, type Notification } from "pg";
+import type { Notification } from "pg";
+import { PgListener } from "../../db/pg-listener";
 import type { Logger } from "../../config/logger";
 
 /** Channel revokeApiKey notifies in its own statement; the payload is the key id. */
@@ -40,138 +41,37 @@ export interface RevocationListenerOptions {
  * backoff; never throws to its owner.
  */
 export class RevocationListener {
-  private client: Client | undefined;
-  private stopped = false;
-  private isListening = false;
-  private backoff: number;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private connecting: Promise<void> | undefined;
-  /** The client of a connection attempt in progress, so stop() can abort it. */
-  private pending: Client | undefined;
-  private backendPid: number | undefined;
+  private readonly connection: PgListener;
 
   constructor(private readonly options: RevocationListenerOptions) {
-    this.backoff = options.initialBackoffMs ?? 100;
+    this.connection = new PgListener({
+      ...options,
+      applicationName: LISTENER_APPLICATION_NAME,
+      channels: [KEY_REVOKED_CHANNEL, USER_CHANGED_CHANNEL],
+      label: "auth listener",
+      lostMeans: "key cache falls back to the short TTL",
+      onNotification: (message) => this.dispatch(message),
+    });
   }
 
   /** True while LISTEN is in place on a live connection. */
   get listening(): boolean {
-    return this.isListening;
+    return this.connection.listening;
   }
 
   /** The server process id of the listening connection (for tests and diagnostics). */
   get pid(): number | undefined {
-    return this.isListening ? this.backendPid : undefined;
+    return this.connection.pid;
   }
 
   /** Connects and LISTENs; a failure is logged and retried in the background, never thrown. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    await (this.connecting ??= this.connect().finally(() => (this.connecting = undefined)));
+  start(): Promise<void> {
+    return this.connection.start();
   }
 
-  /**
-   * Closes the connection (or aborts the attempt in progress). Waits at most a second:
-   * with PostgreSQL unreachable a polite goodbye could wait for a socket timeout, and
-   * shutdown must not.
-   */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    const clients = [this.client, this.pending].filter((c): c is Client => c !== undefined);
-    this.client = undefined;
-    this.pending = undefined;
-    this.setListening(false);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(clients.map((c) => c.end().catch(() => undefined))),
-      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
-    ]);
-    clearTimeout(timer);
-  }
-
-  private setListening(value: boolean): void {
-    if (this.isListening === value) return;
-    this.isListening = value;
-    this.options.onListening(value);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({
-      connectionString: this.options.connectionString,
-      application_name: LISTENER_APPLICATION_NAME,
-      keepAlive: true,
-      connectionTimeoutMillis: 5_000,
-    });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.client === client) this.client = undefined;
-      client.removeAllListeners("notification");
-      client.end().catch(() => undefined);
-      if (this.pingTimer) clearInterval(this.pingTimer);
-      this.setListening(false);
-      if (!this.stopped) {
-        this.options.logger.warn({ err: error?.message, retryInMs: this.backoff }, "auth listener connection lost; key cache falls back to the short TTL");
-        this.scheduleReconnect();
-      }
-    };
-    client.on("error", onLost);
-    client.on("end", () => onLost());
-    client.on("notification", (message) => this.dispatch(message));
-    this.pending = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${KEY_REVOKED_CHANNEL}`);
-      await client.query(`LISTEN ${USER_CHANGED_CHANNEL}`);
-      const [row] = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows;
-      if (this.pending === client) this.pending = undefined;
-      if (this.stopped || lost) {
-        await client.end().catch(() => undefined);
-        return;
-      }
-      this.client = client;
-      this.backendPid = row?.pid;
-      this.backoff = this.options.initialBackoffMs ?? 100;
-      this.startPing(client, onLost);
-      this.setListening(true);
-      this.options.logger.debug({ pid: this.backendPid }, "auth listener in place");
-    } catch (error) {
-      if (this.pending === client) this.pending = undefined;
-      onLost(error as Error);
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.retryTimer || this.stopped) return;
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 5_000);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.start();
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private startPing(client: Client, onLost: (error?: Error) => void): void {
-    const every = this.options.pingIntervalMs ?? 10_000;
-    const timeout = this.options.pingTimeoutMs ?? 3_000;
-    if (every <= 0) return;
-    this.pingTimer = setInterval(() => {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`auth listener ping unanswered after ${timeout} ms`)), timeout);
-        timer.unref();
-      });
-      Promise.race([client.query("SELECT 1"), expired])
-        .catch((error: Error) => onLost(error))
-        .finally(() => clearTimeout(timer));
-    }, every);
-    this.pingTimer.unref();
+  /** Closes the connection; waits at most a second. */
+  stop(): Promise<void> {
+    return this.connection.stop();
   }
 
   private dispatch(message: Notification): void {

@@ -1,7 +1,7 @@
-import { Client } from "pg";
+import { PgListener } from "../../db/pg-listener";
 import type { Logger } from "../../config/logger";
 
-/** The channel the change triggers notify (migration 1796040000000-change-notifications). */
+/** The channel the change triggers notify (migration 1796041000000-change-notifications). */
 export const CHANGES_CHANNEL = "dashql_changes";
 /** What the listening connection is called in pg_stat_activity. */
 export const CHANGES_APPLICATION_NAME = "dashql-changes-listener";
@@ -28,27 +28,28 @@ export interface ChangeListenerOptions {
  * Reconnects by itself with backoff; never throws to its owner.
  */
 export class ChangeListener {
-  private client: Client | undefined;
-  private pending: Client | undefined;
-  private stopped = false;
-  private isListening = false;
-  private backoff: number;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private connecting: Promise<void> | undefined;
-  private backendPid: number | undefined;
+  private readonly connection: PgListener;
 
-  constructor(private readonly options: ChangeListenerOptions) {
-    this.backoff = options.initialBackoffMs ?? 100;
+  constructor(options: ChangeListenerOptions) {
+    this.connection = new PgListener({
+      ...options,
+      applicationName: CHANGES_APPLICATION_NAME,
+      channels: [CHANGES_CHANNEL],
+      label: "change listener",
+      lostMeans: "live subscriptions are closed",
+      onNotification: (message) => {
+        if (message.channel === CHANGES_CHANNEL && message.payload) options.onNotification(message.payload);
+      },
+    });
   }
 
   get listening(): boolean {
-    return this.isListening;
+    return this.connection.listening;
   }
 
   /** The backend pid of the listening connection (tests kill it with pg_terminate_backend). */
   get pid(): number | undefined {
-    return this.isListening ? this.backendPid : undefined;
+    return this.connection.pid;
   }
 
   /**
@@ -57,112 +58,17 @@ export class ChangeListener {
    * they have all been handed to onNotification. Used by shutdown, so that changes
    * committed just before SIGTERM still reach their subscribers.
    */
-  async sync(): Promise<void> {
-    await this.client?.query("SELECT 1").catch(() => undefined);
+  sync(): Promise<void> {
+    return this.connection.sync();
   }
 
   /** Connects and LISTENs; a failure is logged and retried in the background. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    await (this.connecting ??= this.connect().finally(() => (this.connecting = undefined)));
+  start(): Promise<void> {
+    return this.connection.start();
   }
 
   /** Closes the connection; waits at most a second (PostgreSQL may be unreachable). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    const clients = [this.client, this.pending].filter((c): c is Client => c !== undefined);
-    this.client = undefined;
-    this.pending = undefined;
-    this.setListening(false);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(clients.map((c) => c.end().catch(() => undefined))),
-      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
-    ]);
-    clearTimeout(timer);
-  }
-
-  private setListening(value: boolean): void {
-    if (this.isListening === value) return;
-    this.isListening = value;
-    this.options.onListening(value);
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({
-      connectionString: this.options.connectionString,
-      application_name: CHANGES_APPLICATION_NAME,
-      keepAlive: true,
-      connectionTimeoutMillis: 5_000,
-    });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.client === client) this.client = undefined;
-      client.removeAllListeners("notification");
-      client.end().catch(() => undefined);
-      if (this.pingTimer) clearInterval(this.pingTimer);
-      this.setListening(false);
-      if (!this.stopped) {
-        this.options.logger.warn({ err: error?.message, retryInMs: this.backoff }, "change listener connection lost; live subscriptions are closed");
-        this.scheduleReconnect();
-      }
-    };
-    client.on("error", onLost);
-    client.on("end", () => onLost());
-    client.on("notification", (message) => {
-      if (message.channel === CHANGES_CHANNEL && message.payload) this.options.onNotification(message.payload);
-    });
-    this.pending = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-      const [row] = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows;
-      if (this.pending === client) this.pending = undefined;
-      if (this.stopped || lost) {
-        await client.end().catch(() => undefined);
-        return;
-      }
-      this.client = client;
-      this.backendPid = row?.pid;
-      this.backoff = this.options.initialBackoffMs ?? 100;
-      this.startPing(client, onLost);
-      this.setListening(true);
-    } catch (error) {
-      if (this.pending === client) this.pending = undefined;
-      onLost(error as Error);
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.retryTimer || this.stopped) return;
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs ?? 5_000);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.start();
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private startPing(client: Client, onLost: (error?: Error) => void): void {
-    const every = this.options.pingIntervalMs ?? 10_000;
-    const timeout = this.options.pingTimeoutMs ?? 3_000;
-    if (every <= 0) return;
-    this.pingTimer = setInterval(() => {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`change listener ping unanswered after ${timeout} ms`)), timeout);
-        timer.unref();
-      });
-      Promise.race([client.query("SELECT 1"), expired])
-        .catch((error: Error) => onLost(error))
-        .finally(() => clearTimeout(timer));
-    }, every);
-    this.pingTimer.unref();
+  stop(): Promise<void> {
+    return this.connection.stop();
   }
 }
