@@ -1,29 +1,10 @@
 import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { QueueStatus, RunFieldsFragment, RunListQuery } from "../../generated/graphql";
+import type { RunFieldsFragment, RunListQuery } from "../../generated/graphql";
 import { installFakeLive } from "../../test/fake-live";
+import { run } from "../../test/factories";
 import { renderSignedIn } from "../../test/render";
 import { applyQueueChange } from "./runs.view";
-
-function run(id: string, status: QueueStatus, summary: RunFieldsFragment["summary"] = null): RunFieldsFragment {
-  return {
-    id,
-    createdAt: "2024-06-01T10:00:00.000Z",
-    timeToLive: "2024-06-02T10:00:00.000Z",
-    runDir: `/data/runs/${id}`,
-    owner: "alice",
-    site: null,
-    host: "ci-1",
-    runTag: "Development",
-    userTag: "",
-    status,
-    attempts: status === "QUEUED" ? 0 : 1,
-    startedAt: null,
-    finishedAt: null,
-    lastError: null,
-    summary,
-  };
-}
 
 const PASSED = { tests: 10, failures: 1, errors: 0, skipped: 1, durationSeconds: 12.5 };
 const detail = (item: RunFieldsFragment | null) => ({ data: { queueItem: item && { ...item, files: [] } } });

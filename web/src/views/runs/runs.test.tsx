@@ -3,27 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { QueueStatus, RunFieldsFragment } from "../../generated/graphql";
 import { gqlError, never, type FakeAnswer } from "../../test/fake-api";
+import { run } from "../../test/factories";
 import { renderSignedIn } from "../../test/render";
-
-function run(id: string, status: QueueStatus, summary: RunFieldsFragment["summary"] = null): RunFieldsFragment {
-  return {
-    id,
-    createdAt: "2024-06-01T10:00:00.000Z",
-    timeToLive: "2024-06-02T10:00:00.000Z",
-    runDir: `/data/runs/${id}`,
-    owner: "alice",
-    site: null,
-    host: "ci-1",
-    runTag: "Development",
-    userTag: "",
-    status,
-    attempts: status === "QUEUED" ? 0 : 1,
-    startedAt: null,
-    finishedAt: null,
-    lastError: null,
-    summary,
-  };
-}
 
 function list(nodes: RunFieldsFragment[]): FakeAnswer {
   return {
