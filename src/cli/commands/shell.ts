@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import repl from "node:repl";
+import type repl from "node:repl";
 import { createInterface } from "node:readline";
 import { PassThrough } from "node:stream";
 import type { Command } from "commander";
@@ -83,7 +83,10 @@ export function registerShell(program: Command): void {
             console.log("dashql shell: em, dataSource, *Repo, entities and domain services are in scope (.exit to leave)");
           }
           // A script is fed line by line (feedScript), not through the REPL's own input: see there.
-          const server = repl.start({
+          // Loaded here, not at the top: node:repl loads node:domain, which wraps every EventEmitter's emit in
+          // the process (measured on the server's hot path), and `dashql serve` shares this module graph.
+          const { start } = await import("node:repl");
+          const server = start({
             prompt: interactive ? "dashql> " : "",
             input: interactive ? process.stdin : new PassThrough(),
             output: process.stdout,
