@@ -36,22 +36,19 @@ export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<Fin
       await Promise.all(
         [...byRange.entries()].map(async ([range, { key, companyIds }]) => {
           const { fromYear, toYear } = key;
-          const rows = await preparedQuery<Record<string, unknown>>(
+          // One row per company with its rows as a JSON array: pg parses it natively, where 800
+          // plain rows cost a string per column and an object per row (most of a 100-company page's CPU).
+          const rows = await preparedQuery<{ company_id: number; finances: Record<string, unknown>[] }>(
             em,
-            "finances_by_company_ids_and_years",
-            `SELECT ${finance.select}
-               FROM finance f
-              WHERE f.company_id = ANY($1::int[]) AND ($2::int IS NULL OR f.year >= $2) AND ($3::int IS NULL OR f.year <= $3)
-              ORDER BY f.company_id, f.year DESC`,
+            "finances_json_by_company_ids_and_years",
+            `SELECT x.company_id, json_agg(x ORDER BY x.year DESC) AS finances
+               FROM (SELECT ${finance.select}
+                       FROM finance f
+                      WHERE f.company_id = ANY($1::int[]) AND ($2::int IS NULL OR f.year >= $2) AND ($3::int IS NULL OR f.year <= $3)) x
+              GROUP BY x.company_id`,
             [[...companyIds], fromYear ?? null, toYear ?? null],
           );
-          for (const row of rows) {
-            const item = finance.map(row);
-            const k = `${item.companyId}|${range}`;
-            const list = found.get(k);
-            if (list) list.push(item);
-            else found.set(k, [item]);
-          }
+          for (const row of rows) found.set(`${row.company_id}|${range}`, row.finances.map(finance.map));
         }),
       );
       // A company without finances gets [], in key order (DataLoader's contract).
