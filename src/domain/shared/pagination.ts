@@ -8,12 +8,17 @@ export interface PageArgs {
   after?: string | null;
 }
 
-/** One page of a keyset-paginated list. `totalCount` runs its query only when called. */
+/**
+ * One page of a keyset-paginated list. Cursors are encoded only when asked for
+ * (most pages are read without them) and `totalCount` runs its query only when called.
+ */
 export interface Page<T> {
   nodes: T[];
-  cursors: string[];
   hasNextPage: boolean;
-  endCursor: string | null;
+  /** The cursor of `nodes[index]`. */
+  cursor(index: number): string;
+  /** The last node's cursor; null for an empty page. */
+  readonly endCursor: string | null;
   totalCount: () => Promise<number>;
 }
 
@@ -60,13 +65,14 @@ export function decodeCursor(cursor: string, order: string, shape: readonly ("st
 export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Page<T> {
   const hasNextPage = rows.length > first;
   const nodes = hasNextPage ? rows.slice(0, first) : rows;
-  const cursors = nodes.map(cursorOf);
   let count: Promise<number> | undefined;
   return {
     nodes,
-    cursors,
     hasNextPage,
-    endCursor: cursors.length > 0 ? cursors[cursors.length - 1] : null,
+    cursor: (index) => cursorOf(nodes[index]),
+    get endCursor() {
+      return nodes.length > 0 ? cursorOf(nodes[nodes.length - 1]) : null;
+    },
     totalCount: () => (count ??= totalCount()),
   };
 }

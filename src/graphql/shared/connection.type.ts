@@ -32,16 +32,28 @@ export function Connection<TNode extends object>(Node: ClassType<TNode>, name: s
 
   @ObjectType()
   abstract class ConnectionClass {
-    @Field(() => [Edge])
-    edges: Edge[];
-
     @Field(() => [Node])
     nodes: TNode[];
 
-    @Field(() => PageInfoType)
-    pageInfo: PageInfoType;
-
     private page: Page<TNode>;
+
+    /** Built when selected: a page read through `nodes` (the dashboard's lists) encodes no cursor. */
+    @Field(() => [Edge])
+    get edges(): Edge[] {
+      const { page } = this;
+      return page.nodes.map((node, i) => ({ cursor: page.cursor(i), node }));
+    }
+
+    @Field(() => PageInfoType)
+    get pageInfo(): PageInfoType {
+      const { page } = this;
+      return {
+        hasNextPage: page.hasNextPage,
+        get endCursor() {
+          return page.endCursor;
+        },
+      };
+    }
 
     /** Number of items matching the filter, across all pages. */
     @Field(() => Int, { description: "Items matching the filter across all pages. Costs one COUNT query; select it only when shown." })
@@ -52,8 +64,6 @@ export function Connection<TNode extends object>(Node: ClassType<TNode>, name: s
     protected fill(page: Page<TNode>): this {
       this.page = page;
       this.nodes = page.nodes;
-      this.edges = page.nodes.map((node, i) => ({ cursor: page.cursors[i], node }));
-      this.pageInfo = { hasNextPage: page.hasNextPage, endCursor: page.endCursor };
       return this;
     }
   }
