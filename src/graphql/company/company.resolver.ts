@@ -15,12 +15,20 @@ import {
 } from "../../domain/company/company.service";
 import { parseId } from "../../domain/shared/id";
 import type { GraphQLContext } from "../context";
-import { selectsPlainField } from "../shared/look-ahead";
+import { selectsPlainField, selectsPlainFieldIn } from "../shared/look-ahead";
 import { CompanyConnection, CompanyType } from "./company.type";
 import { CompaniesArgs, FinancesArgs } from "./company.args";
 import { CompanyImportInput, CreateCompanyInput, FinanceInput, UpdateCompanyInput } from "./company.inputs";
 import { ImportResultType } from "./import-result.type";
 import { FinanceType } from "./finance.type";
+
+/**
+ * Finances already loaded for a company of this response (all years), found by
+ * the `finances` field synchronously: a 100-company page then resolves without a
+ * promise and a DataLoader call per company. Entities are per request, so the
+ * entries go with the response.
+ */
+const loadedFinances = new WeakMap<Company, Finance[]>();
 
 @Resolver(() => CompanyType)
 export class CompanyResolver {
@@ -35,15 +43,28 @@ export class CompanyResolver {
     // One statement instead of two for the dashboard's company page (bench Q2).
     const found = await getCompanyWithFinances(em, parseId(id));
     if (!found) return null;
-    loaders.financesByCompany.prime({ companyId: found.company.id }, found.finances);
+    loadedFinances.set(found.company, found.finances);
     return found.company;
   }
 
   @Authorized("READER")
   @Query(() => CompanyConnection)
-  async companies(@Args(() => CompaniesArgs) args: CompaniesArgs, @Ctx() { em }: GraphQLContext): Promise<CompanyConnection> {
+  async companies(
+    @Args(() => CompaniesArgs) args: CompaniesArgs,
+    @Ctx() { em, loaders }: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<CompanyConnection> {
     const { after, filter, orderBy } = args;
-    return CompanyConnection.from(await listCompanies(em, { first: args.pageSize, after, filter, orderBy }));
+    const page = await listCompanies(em, { first: args.pageSize, after, filter, orderBy });
+    if (page.nodes.length > 0 && selectsPlainFieldIn(info, "nodes", "finances")) {
+      // The same one batched statement the loader would run, once for the page instead of a load per company.
+      const lists = await loaders.financesByCompany.loadMany(page.nodes.map((company) => ({ companyId: company.id })));
+      page.nodes.forEach((company, i) => {
+        const list = lists[i];
+        if (Array.isArray(list)) loadedFinances.set(company, list);
+      });
+    }
+    return CompanyConnection.from(page);
   }
 
   @FieldResolver(() => [FinanceType], {
@@ -53,7 +74,11 @@ export class CompanyResolver {
     @Root() company: Company,
     @Ctx() { loaders }: GraphQLContext,
     @Args(() => FinancesArgs) { fromYear, toYear }: FinancesArgs,
-  ): Promise<Finance[]> {
+  ): Finance[] | Promise<Finance[]> {
+    if (fromYear == null && toYear == null) {
+      const loaded = loadedFinances.get(company);
+      if (loaded) return loaded;
+    }
     return loaders.financesByCompany.load({ companyId: company.id, fromYear, toYear });
   }
 
