@@ -180,7 +180,6 @@ export class LiveServer {
   private readonly documents = new Map<string, DocumentNode>();
   /** Execution results per change, document and variables; dropped with the change. */
   private readonly results = new WeakMap<Delivery, Map<DocumentNode, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
-  private recheckTimer: NodeJS.Timeout | undefined;
   private readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   private readonly path: string;
   /** Operation names as metric labels, bounded like the GraphQL request metrics. */
@@ -214,8 +213,6 @@ export class LiveServer {
     this.schema = await buildDashqlSchema();
     this.serve();
     httpServer.on("upgrade", this.onUpgrade);
-    this.recheckTimer = setInterval(() => this.recheckKeys(), 1000);
-    this.recheckTimer.unref();
   }
 
   stats(): LiveStats {
@@ -266,7 +263,6 @@ export class LiveServer {
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    if (this.recheckTimer) clearInterval(this.recheckTimer);
     await this.listener.sync();
     await this.feed.idle();
     this.detach();
@@ -324,18 +320,13 @@ export class LiveServer {
 
   private async recheck(connection: Connection): Promise<void> {
     const principal = connection.token ? await this.options.authenticator.authenticate(connection.token).catch(() => undefined) : null;
-    if (principal === undefined) return; // the database is unreachable: keep the connection, retry at the next check
+    // The database is unreachable: keep the connection. It is checked again only at the next invalidation naming its key or user.
+    if (principal === undefined) return;
     if (!principal) {
       void this.closeSocket(connection.socket, LIVE_CLOSE.unauthorized, "Unauthorized: the API key was revoked");
       return;
     }
     connection.principal = principal;
-  }
-
-  /** While revocations cannot arrive by notification, every connection's key is checked once a second. */
-  private recheckKeys(): void {
-    if (this.listener.listening) return;
-    for (const connection of this.connections) void this.recheck(connection);
   }
 
   private removeSubscription(connection: Connection, id: string): void {
