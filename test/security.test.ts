@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createApiKey } from "../src/domain/api-key/api-key.service";
 import { generateToken } from "../src/domain/api-key/api-key.token";
 import { ApiKeyAuthenticator } from "../src/domain/api-key/authenticator";
-import { LISTENER_APPLICATION_NAME, RevocationListener } from "../src/domain/api-key/revocation-listener";
+import { listenForInvalidations } from "../src/domain/api-key/revocations";
+import { LISTENER_APPLICATION_NAME, NotificationHub } from "../src/db/notification-hub";
 import { loadConfig } from "../src/config/config";
 import { createLogger } from "../src/config/logger";
 import { createUser } from "../src/domain/user/user.service";
@@ -154,7 +155,7 @@ describe("the key cache", () => {
     for (let i = 0; i < 20; i++) again.push((await me(a, token)).statements);
     expect(again).toEqual(Array(20).fill(0));
     // Past AUTH_FALLBACK_TTL_MS (0 here): with the listener in place the long TTL applies.
-    expect(a.app.revocations.listening).toBe(true);
+    expect(a.app.listener.listening).toBe(true);
     expect((await me(a, token)).statements).toBe(0);
 
     const [before] = await sql(`SELECT last_used_at FROM api_key WHERE id = $1`, [keyId]);
@@ -235,7 +236,7 @@ describe("revocation", () => {
     await warm(b, early);
     const pids = await listenerPids();
     expect(pids).toHaveLength(2);
-    expect(pids).toContain(b.app.revocations.pid);
+    expect(pids).toContain(b.app.listener.pid);
     // Kill both listeners and revoke at once: the notification may well be lost on B.
     await sql(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [pids]);
     await a.request(RevokeApiKeyDocument, { id: String(earlyId) }, { role: "ADMIN" });
@@ -246,7 +247,7 @@ describe("revocation", () => {
     // Both servers reconnect by themselves, on new backends.
     await waitFor(async () => {
       const now = await listenerPids();
-      return now.length === 2 && now.every((pid) => !pids.includes(pid)) && b.app.revocations.listening && a.app.revocations.listening;
+      return now.length === 2 && now.every((pid) => !pids.includes(pid)) && b.app.listener.listening && a.app.listener.listening;
     });
     const { token: late, keyId: lateId } = await freshKey();
     await warm(b, late);
@@ -273,14 +274,16 @@ describe("auth cache configuration", () => {
 
 describe("without a listener", () => {
   it("bounds revocation by the fallback TTL, and an unreachable listener neither throws nor delays shutdown", async () => {
-    const listener = new RevocationListener({
+    const logger = createLogger({ logLevel: "silent" });
+    const listener = new NotificationHub({
       connectionString: "postgres://dashql:x@127.0.0.1:1/nowhere",
-      logger: createLogger({ logLevel: "silent" }),
-      onInvalidate: () => undefined,
-      onListening: (up) => auth.setListening(up),
+      logger,
+      lostMeans: "",
       initialBackoffMs: 50,
     });
     const auth = new ApiKeyAuthenticator(a.app.database.dataSource, { cacheTtlMs: 60_000, fallbackTtlMs: 300, flushIntervalMs: 0 });
+    listenForInvalidations(listener, { logger, onInvalidate: (invalidation) => auth.invalidate(invalidation) });
+    listener.onListening((up) => auth.setListening(up));
     try {
       await listener.start();
       expect(listener.listening).toBe(false);

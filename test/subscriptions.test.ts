@@ -288,14 +288,14 @@ describe("bounded resources", () => {
     const live = connect("READER", { retryAttempts: 20 });
     const sub = live.subscribe(QUEUE_CHANGED, { filter: { owner: "after-restart" } });
     await subscribed(1);
-    const pid = server.app.live.listener.pid;
+    const pid = server.app.listener.pid;
     expect(pid).toBeDefined();
     await pg.query("SELECT pg_terminate_backend($1)", [pid]);
     await live.waitFor("a close with 1012", () => live.closes.some((c) => c.code === 1012));
     await live.waitFor("the client to reconnect", () => live.connected() >= 2 && server.app.live.stats().subscriptions === 1);
     await enqueue([{ runDir: "/runs/after-restart", owner: "after-restart" }]);
     await sub.until((e) => e.length >= 1);
-    expect(server.app.live.listener.pid).not.toBe(pid);
+    expect(server.app.listener.pid).not.toBe(pid);
   });
 
   test("a slow consumer (one that stops reading) is closed instead of buffered without bound", async () => {

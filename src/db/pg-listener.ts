@@ -7,7 +7,7 @@ export interface PgListenerOptions {
   applicationName: string;
   /** The channels to LISTEN on. */
   channels: readonly string[];
-  /** Names the listener in log lines ("auth listener", "change listener"). */
+  /** Names the listener in log lines. */
   label: string;
   /** What losing the connection means for its owner, for the warning logged then. */
   lostMeans: string;
@@ -32,7 +32,7 @@ export interface PgListenerOptions {
 /**
  * One dedicated PostgreSQL connection that LISTENs on some channels. Reconnects
  * by itself with backoff, pings to notice a silently dead connection, and never
- * throws to its owner. The key-revocation and the change listeners are both one.
+ * throws to its owner. A server process has one, owned by its NotificationHub.
  */
 export class PgListener {
   private client: Client | undefined;

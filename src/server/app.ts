@@ -3,10 +3,11 @@ import path from "node:path";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import { createDataSource, openDatabase, type Database } from "../db/data-source";
+import { NotificationHub } from "../db/notification-hub";
 import { ReplicaSet } from "../db/replicas";
 import { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
 import { ensureAdminToken } from "../domain/api-key/provision";
-import { RevocationListener } from "../domain/api-key/revocation-listener";
+import { listenForInvalidations } from "../domain/api-key/revocations";
 import { ensureDemoKey, seedDemoCompanies } from "../domain/demo/demo.service";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLContext } from "../graphql/context";
@@ -21,8 +22,11 @@ export interface App {
   readonly authenticator: ApiKeyAuthenticator;
   /** The read replicas (DATABASE_READ_URLS); `replicas.stats()` gives lag and reads per replica for metrics. */
   readonly replicas: ReplicaSet | undefined;
-  /** Keeps `authenticator` told of revocations made by any process (LISTEN/NOTIFY). */
-  readonly revocations: RevocationListener;
+  /**
+   * The process's one LISTEN connection: keeps `authenticator` told of revocations made
+   * by any process, and feeds `live` the row changes (LISTEN/NOTIFY).
+   */
+  readonly listener: NotificationHub;
   /** GraphQL subscriptions over WebSocket on the server's port; `live.stats()` is for metrics. */
   readonly live: LiveServer;
   /** Development only: the demo user's key, printed at start and prefilled in GraphiQL. */
@@ -62,7 +66,7 @@ export interface AppOptions {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<App> {
   const database = await openDatabase(config, logger, { migrate: true, applicationName: "dashql-server" });
   let authenticator: ApiKeyAuthenticator | undefined;
-  let listener: RevocationListener | undefined;
+  let listener: NotificationHub | undefined;
   let replicas: ReplicaSet | undefined;
   let live: LiveServer | undefined;
   try {
@@ -77,17 +81,21 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       flushIntervalMs: config.authFlushIntervalMs,
     });
     const auth = authenticator;
-    listener = new RevocationListener({
+    // One connection for every channel, whoever listens: handlers are registered here and in
+    // the LiveServer's constructor, then it is started once, before the HTTP server.
+    listener = new NotificationHub({
       connectionString: database.url,
+      logger,
+      lostMeans: "key cache falls back to the short TTL, live subscriptions are closed",
+    });
+    listenForInvalidations(listener, {
       logger,
       onInvalidate: (invalidation) => {
         auth.invalidate(invalidation);
         live?.invalidated(invalidation);
       },
-      onListening: (listening) => auth.setListening(listening),
     });
-    // Never throws: if LISTEN cannot be set up the cache just keeps the short TTL and retries.
-    await listener.start();
+    listener.onListening((listening) => auth.setListening(listening));
     const metrics = config.metrics ? new ServerMetrics({ config, logger, dataSource: database.dataSource, queueRefreshMs: options.queueMetricsRefreshMs }) : undefined;
     if (metrics) authenticator.onCacheLookup = metrics.onApiKeyLookup;
     const trustedDocuments = await TrustedDocuments.load([DASHBOARD_MANIFEST, ...config.trustedDocuments], {
@@ -114,18 +122,20 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       }
     }
     const readReplicas = replicas;
-    const revocations = listener;
+    const notifications = listener;
     live = new LiveServer({
       config,
       logger,
       dataSource: database.dataSource,
-      databaseUrl: database.url,
+      listener: notifications,
       authenticator,
-      revocationsListening: () => revocations.listening,
       metrics: metrics?.subscriptionMetrics(),
       trustedDocuments,
     });
     const liveServer = live;
+    // Never throws: if LISTEN cannot be set up the key cache keeps the short TTL, live
+    // connections are refused with 1013, and the connection is retried in the background.
+    await notifications.start();
     const server = await startHttpServer({
       config,
       logger,
@@ -144,14 +154,16 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       database,
       authenticator,
       replicas,
-      revocations,
+      listener: notifications,
       live: liveServer,
       demoToken,
       stop: () =>
         (stopping ??= (async () => {
+          // Apollo's drain runs the live server's drain, which syncs on the listener and detaches from it:
+          // the listener is stopped only after that, and after the last HTTP request (the key cache needs it).
           await server.close();
           await readReplicas?.close();
-          await revocations.stop();
+          await notifications.stop();
           await auth.close();
           await database.close();
         })()),

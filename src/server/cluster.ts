@@ -34,7 +34,7 @@ export interface ClusterPrimary {
  * (starts the embedded PostgreSQL if there is no DATABASE_URL, applies migrations),
  * then forks that many server processes that share the port (node:cluster hands
  * connections to them in turn). Each is the same stateless server as a lone one,
- * with its own pool, key cache and revocation listener; the primary serves nothing.
+ * with its own pool, key cache and LISTEN connection; the primary serves nothing.
  * A server process that dies is replaced; on SIGTERM each drains its requests, and
  * the primary exits when the last one has.
  */

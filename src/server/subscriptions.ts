@@ -20,9 +20,9 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator, Principal } from "../domain/api-key/authenticator";
-import type { Invalidation } from "../domain/api-key/revocation-listener";
-import { ChangeFeed, type ChangeByTopic, type Delivery, type Topic } from "../domain/events/change-feed";
-import { ChangeListener } from "../domain/events/change-listener";
+import type { Invalidation } from "../domain/api-key/revocations";
+import { ChangeFeed, CHANGES_CHANNEL, type ChangeByTopic, type Delivery, type Topic } from "../domain/events/change-feed";
+import type { NotificationHub } from "../db/notification-hub";
 import { withRequestScope, type RequestScope } from "../db/statement-counter";
 import { createContext } from "../graphql/context";
 import { createFormatError, toGraphQLError } from "../graphql/errors";
@@ -51,11 +51,13 @@ export interface LiveServerOptions {
   config: Config;
   logger: Logger;
   dataSource: DataSource;
-  /** The database URL: the LISTEN connection is opened on it. */
-  databaseUrl: string;
+  /**
+   * The server process's one LISTEN connection, not yet started: the live server registers
+   * for changes on it in its constructor. Its owner starts it and stops it after drain(),
+   * which only detaches from it.
+   */
+  listener: NotificationHub;
   authenticator: ApiKeyAuthenticator;
-  /** Whether key revocations arrive by notification; while not, connections are re-checked every second. */
-  revocationsListening: () => boolean;
   /** The URL path served (the same as queries). */
   path?: string;
   /** Subscription metrics (active subscriptions, events sent), when metrics are on. */
@@ -161,7 +163,9 @@ class DeliveryQueue<T extends Topic> implements AsyncIterableIterator<Delivery<T
  */
 export class LiveServer {
   readonly feed: ChangeFeed;
-  readonly listener: ChangeListener;
+  private readonly listener: NotificationHub;
+  /** Removes this server's handlers from the listener (drain). */
+  private readonly detach: () => void;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private subscriptionCount = 0;
@@ -176,7 +180,6 @@ export class LiveServer {
   private readonly documents = new Map<string, DocumentNode>();
   /** Execution results per change, document and variables; dropped with the change. */
   private readonly results = new WeakMap<Delivery, Map<DocumentNode, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
-  private recheckTimer: NodeJS.Timeout | undefined;
   private readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   private readonly path: string;
   /** Operation names as metric labels, bounded like the GraphQL request metrics. */
@@ -192,25 +195,24 @@ export class LiveServer {
       logger,
       inScope: (fn) => withRequestScope(this.scope, fn),
     });
-    this.listener = new ChangeListener({
-      connectionString: options.databaseUrl,
-      logger,
-      onNotification: (payload) => this.feed.push(payload),
-      onListening: (listening) => this.listeningChanged(listening),
-    });
+    this.listener = options.listener;
+    const off = [
+      this.listener.on(CHANGES_CHANNEL, (payload) => {
+        if (payload) this.feed.push(payload);
+      }),
+      this.listener.onListening((listening) => this.listeningChanged(listening)),
+    ];
+    this.detach = () => off.forEach((unregister) => unregister());
     // perMessageDeflate off: compressing every event for 5,000 subscribers costs more CPU than it saves on a LAN,
     // and its per-socket zlib state is the largest part of a connection's memory.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   }
 
-  /** Starts LISTENing (never throws: a failure is retried) and serves upgrades on the HTTP server. */
+  /** Serves upgrades on the HTTP server (changes arrive once the listener, started by its owner, is in place). */
   async start(httpServer: http.Server): Promise<void> {
     this.schema = await buildDashqlSchema();
     this.serve();
     httpServer.on("upgrade", this.onUpgrade);
-    await this.listener.start();
-    this.recheckTimer = setInterval(() => this.recheckKeys(), 1000);
-    this.recheckTimer.unref();
   }
 
   stats(): LiveStats {
@@ -238,7 +240,7 @@ export class LiveServer {
   }
 
   /**
-   * A key revoked or a user changed (told by the RevocationListener, after the
+   * A key revoked or a user changed (told through the listener, after the
    * authenticator forgot it): the connections using it check their key again and
    * those whose key no longer works are closed with 4401.
    */
@@ -253,17 +255,17 @@ export class LiveServer {
   }
 
   /**
-   * SIGTERM: refuse new connections, stop listening, hand every change already
-   * received to its subscribers and let the sockets flush it, then close them all
-   * with 1001 (clients reconnect elsewhere).
+   * SIGTERM: refuse new connections, stop listening for changes, hand every change
+   * already received to its subscribers and let the sockets flush it, then close them
+   * all with 1001 (clients reconnect elsewhere). The listener's connection stays up for
+   * the key cache: its owner stops it after this (app.stop, after Apollo's drain).
    */
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
-    if (this.recheckTimer) clearInterval(this.recheckTimer);
     await this.listener.sync();
     await this.feed.idle();
-    await this.listener.stop();
+    this.detach();
     // Events already in the subscribers' queues are executed and written: wait (bounded) for that and for the sockets to flush.
     const deadline = Date.now() + Math.min(this.options.config.shutdownTimeoutMs, 5_000);
     await new Promise<void>((resolve) => {
@@ -318,18 +320,13 @@ export class LiveServer {
 
   private async recheck(connection: Connection): Promise<void> {
     const principal = connection.token ? await this.options.authenticator.authenticate(connection.token).catch(() => undefined) : null;
-    if (principal === undefined) return; // the database is unreachable: keep the connection, retry at the next check
+    // The database is unreachable: keep the connection. It is checked again only at the next invalidation naming its key or user.
+    if (principal === undefined) return;
     if (!principal) {
       void this.closeSocket(connection.socket, LIVE_CLOSE.unauthorized, "Unauthorized: the API key was revoked");
       return;
     }
     connection.principal = principal;
-  }
-
-  /** While revocations cannot arrive by notification, every connection's key is checked once a second. */
-  private recheckKeys(): void {
-    if (this.options.revocationsListening()) return;
-    for (const connection of this.connections) void this.recheck(connection);
   }
 
   private removeSubscription(connection: Connection, id: string): void {

@@ -4,7 +4,7 @@ import { User, roleAtLeast } from "../user/user.entity";
 import { createUser, findUserByName, type CreateUserProps } from "../user/user.service";
 import { ApiKey } from "./api-key.entity";
 import { generateToken, hashToken } from "./api-key.token";
-import { KEY_REVOKED_CHANNEL } from "./revocation-listener";
+import { KEY_REVOKED_CHANNEL } from "./revocations";
 
 export interface ApiKeyCreated {
   /** The secret, returned this once. */
@@ -61,7 +61,7 @@ export async function revokeApiKey(em: EntityManager, actor: User, id: number): 
   if (!key || (key.userId !== actor.id && !roleAtLeast(actor.role, "ADMIN"))) throw new NotFoundError("API key", id);
   if (key.revokedAt === null) {
     // One statement, so the notification goes out exactly when the revocation commits
-    // (and not at all if it rolls back): every server's RevocationListener drops the key.
+    // (and not at all if it rolls back): every server's listener (listenForInvalidations) drops the key.
     await em.query(
       `WITH revoked AS (UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id)
        SELECT pg_notify('${KEY_REVOKED_CHANNEL}', id::text) FROM revoked`,

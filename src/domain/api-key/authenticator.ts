@@ -37,7 +37,7 @@ interface Entry {
 /**
  * Turns a bearer token into a user. Lookups are cached so a busy client does not
  * cost a statement per request, and `lastUsedAt` is batched instead of written on
- * every request. With a RevocationListener attached (`setListening`,
+ * every request. With the server's listener attached (`setListening`,
  * `invalidate`), found keys are kept for `cacheTtlMs` and dropped on notification;
  * without one, every entry lives only `fallbackTtlMs`.
  */

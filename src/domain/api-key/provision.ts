@@ -3,7 +3,7 @@ import { User } from "../user/user.entity";
 import { ApiKey } from "./api-key.entity";
 import { createApiKey } from "./api-key.service";
 import { hashToken } from "./api-key.token";
-import { USER_CHANGED_CHANNEL } from "./revocation-listener";
+import { USER_CHANGED_CHANNEL } from "./revocations";
 
 const ADMIN_TOKEN_LOCK = 0x61646d6e; // "admn"
 

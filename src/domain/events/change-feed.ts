@@ -4,6 +4,9 @@ import type { Company } from "../company/company.entity";
 import { createLoaders, type Loaders } from "../loaders";
 import type { QueueItem, QueueStatus } from "../queue/queue-item.entity";
 
+/** The channel the change triggers notify (migration 1796041000000-change-notifications); its payloads go to ChangeFeed.push. */
+export const CHANGES_CHANNEL = "dashql_changes";
+
 export type ChangeKind = "CREATED" | "UPDATED" | "DELETED";
 
 /** The filter fields of a queue item, as they were before it was deleted. */
@@ -114,7 +117,7 @@ export class ChangeFeed {
     return { ...this.counters, subscribers: s.queue.size + s.company.size + s.files.size };
   }
 
-  /** A raw payload from the `dashql_changes` channel. */
+  /** A raw payload from the CHANGES_CHANNEL (`dashql_changes`). */
   push(payload: string): void {
     let notification: Notification;
     try {
