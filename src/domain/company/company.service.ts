@@ -59,7 +59,7 @@ export async function getCompany(em: EntityManager, id: number): Promise<Company
  * A company and all its finance rows (newest year first) in ONE statement, for
  * callers that know they will show both (GraphQL `company(id) { finances }`):
  * half the round trips of getCompany plus the finances loader. One row comes
- * back, its finances as one JSON array (parsed natively by pg): a join would
+ * back, its finances packed into one text (entityRows' `packed`): a join would
  * repeat and re-parse the company's columns on every finance row.
  */
 export async function getCompanyWithFinances(em: EntityManager, id: number): Promise<{ company: Company; finances: Finance[] } | null> {
@@ -67,16 +67,15 @@ export async function getCompanyWithFinances(em: EntityManager, id: number): Pro
   const finance = entityRows(em, Finance, "f");
   const rows = await preparedQuery<Record<string, unknown>>(
     em,
-    "company_with_finances_json_by_id",
+    "company_with_finances_packed_by_id",
     `SELECT ${company.select},
-            (SELECT json_agg(x ORDER BY x.year DESC) FROM (SELECT ${finance.select} FROM finance f WHERE f.company_id = c.id) x) AS finances
+            (SELECT '[' || string_agg(${finance.packed}, ',' ORDER BY f.year DESC) || ']' FROM finance f WHERE f.company_id = c.id) AS finances
        FROM company c
       WHERE c.id = $1`,
     [id],
   );
   if (rows.length === 0) return null;
-  const finances = ((rows[0].finances ?? []) as Record<string, unknown>[]).map(finance.map);
-  return { company: company.map(rows[0]), finances };
+  return { company: company.map(rows[0]), finances: finance.unpack(rows[0].finances as string | null) };
 }
 
 /** Keyset definition per ordering: the sort expression, its direction, and how the cursor stores it. */

@@ -7,11 +7,24 @@ export interface EntityRows<T> {
   readonly select: string;
   /** A row selected with `select` (or the same columns from json_agg) as an entity instance. */
   readonly map: (row: Record<string, unknown>) => T;
+  /**
+   * The row's columns as one text of comma-separated JSON values, in `select`'s
+   * order, for `'[' || string_agg(packed, ',' ORDER BY ...) || ']'`: many rows
+   * come back as one value (a child list per parent row), which `unpack` reads
+   * with one native JSON.parse. Measured on 800 finance rows: about a quarter
+   * of the client CPU of plain rows (a string per column and an object per row)
+   * and of json_agg (objects with keys), for less PostgreSQL CPU than json_agg.
+   */
+  readonly packed: string;
+  /** The entities in a `packed` aggregate (null, for no rows, is []). */
+  readonly unpack: (text: string | null) => T[];
 }
 
 const built = new WeakMap<EntityMetadata, Map<string, EntityRows<unknown>>>();
 
 const DATE_TYPES = new Set(["timestamptz", "timestamp", "timestamp with time zone", "timestamp without time zone", "date"]);
+/** Types whose text output is already a JSON number (or true/false); others go through to_json. */
+const JSON_NUMBER_TYPES = new Set(["integer", "int", "int4", "smallint", "int2", "bigint", "int8", "numeric", "decimal", "boolean", "bool"]);
 
 /**
  * The columns of `target` as TypeORM's metadata declares them (the entity is the
@@ -62,5 +75,28 @@ function build<T>(metadata: EntityMetadata, target: new () => T, alias: string, 
     "toDate",
     `return function map(row) {\n  const entity = new Target();\n  ${lines.join("\n  ")}\n  return entity;\n};`,
   ) as (target: new () => T, transformers: unknown[], toDate: (value: unknown) => unknown) => (row: Record<string, unknown>) => T;
-  return { select, map: factory(target, transformers, toDate) };
+  const map = factory(target, transformers, toDate);
+
+  const packed = columns
+    .map((column) => {
+      const ref = `${alias}.${column.databaseName}`;
+      // numeric NaN/Infinity would print as bare words; dashql refuses non-finite numbers on input (company.validation).
+      const json = JSON_NUMBER_TYPES.has(String(column.type)) ? `${ref}::text` : `to_json(${ref})::text`;
+      return column.isNullable ? `coalesce(${json}, 'null')` : json;
+    })
+    .join(" || ',' || ");
+  const width = columns.length;
+  const keys = columns.map(keyOf);
+  const unpack = (text: string | null): T[] => {
+    if (text === null || text === undefined) return [];
+    const values = JSON.parse(text) as unknown[];
+    const out = new Array<T>(values.length / width);
+    const row: Record<string, unknown> = {};
+    for (let i = 0, k = 0; i < values.length; i += width, k++) {
+      for (let c = 0; c < width; c++) row[keys[c]] = values[i + c];
+      out[k] = map(row);
+    }
+    return out;
+  };
+  return { select, map, packed, unpack };
 }
