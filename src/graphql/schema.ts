@@ -1,10 +1,10 @@
 import "reflect-metadata";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLObjectType, GraphQLSchema } from "graphql";
 import { buildSchema, type NonEmptyArray } from "type-graphql";
 import { AnalyticsResolver } from "./analytics/analytics.resolver";
 import { ApiKeyResolver } from "./api-key/api-key.resolver";
 import { authChecker } from "./auth-checker";
-import { CompanyResolver, FinanceResolver } from "./company/company.resolver";
+import { CompanyResolver, FinanceResolver, loadedFinancesOf } from "./company/company.resolver";
 import { FileResolver } from "./file/file.resolver";
 import { QueueResolver } from "./queue/queue.resolver";
 import { DateTime } from "./scalars";
@@ -29,5 +29,13 @@ export function buildDashqlSchema(): Promise<GraphQLSchema> {
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     pubSub: NO_PUB_SUB,
-  }));
+  }).then(withSyncFinances));
+}
+
+/** Company.finances answers what its company's resolver already loaded without TypeGraphQL's promise (see loadedFinancesOf). */
+function withSyncFinances(schema: GraphQLSchema): GraphQLSchema {
+  const field = (schema.getType("Company") as GraphQLObjectType).getFields().finances;
+  const viaTypeGraphql = field.resolve!;
+  field.resolve = (company, args, context, info) => loadedFinancesOf(company, args) ?? viaTypeGraphql(company, args, context, info);
+  return schema;
 }

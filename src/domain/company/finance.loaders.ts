@@ -15,10 +15,36 @@ const rangeOf = (k: FinanceKey) => `${k.fromYear ?? ""}:${k.toYear ?? ""}`;
 const keyOf = (k: FinanceKey) => `${k.companyId}|${rangeOf(k)}`;
 
 /**
+ * The finance rows of some companies in one statement, newest year first, within
+ * an optional year range: every company asked for is in the map ([] when it has
+ * none). A prepared statement, the rows packed into one text per company
+ * (entityRows' `packed`): 800 plain rows cost a string per column and an object
+ * per row, most of a 100-company page's CPU.
+ */
+export async function loadFinances(
+  em: EntityManager,
+  companyIds: readonly number[],
+  range: Pick<FinanceKey, "fromYear" | "toYear"> = {},
+): Promise<Map<number, Finance[]>> {
+  const finance = entityRows(em, Finance, "f");
+  const rows = await preparedQuery<{ company_id: number; finances: string }>(
+    em,
+    "finances_packed_by_company_ids_and_years",
+    `SELECT f.company_id, '[' || string_agg(${finance.packed}, ',' ORDER BY f.year DESC) || ']' AS finances
+       FROM finance f
+      WHERE f.company_id = ANY($1::int[]) AND ($2::int IS NULL OR f.year >= $2) AND ($3::int IS NULL OR f.year <= $3)
+      GROUP BY f.company_id`,
+    [companyIds, range.fromYear ?? null, range.toYear ?? null],
+  );
+  const found = new Map<number, Finance[]>(companyIds.map((id) => [id, []]));
+  for (const row of rows) found.set(row.company_id, finance.unpack(row.finances));
+  return found;
+}
+
+/**
  * Finance rows per company, newest year first. One query per distinct year
  * range in a batch (normally one: every company in a response asks the same
- * range), whatever the number of companies. A prepared statement with raw rows:
- * TypeORM's hydration of 800 rows cost more CPU than the rest of a 100-company page.
+ * range), whatever the number of companies.
  */
 export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<FinanceKey, Finance[], string> {
   return new DataLoader<FinanceKey, Finance[], string>(
@@ -32,25 +58,11 @@ export function createFinancesByCompanyLoader(em: EntityManager): DataLoader<Fin
         else byRange.set(range, { key, companyIds: new Set([key.companyId]) });
       }
       const found = new Map<string, Finance[]>();
-      const finance = entityRows(em, Finance, "f");
       await Promise.all(
         [...byRange.entries()].map(async ([range, { key, companyIds }]) => {
-          const { fromYear, toYear } = key;
-          // One row per company with its finance rows packed into one text (entityRows' `packed`):
-          // 800 plain rows cost a string per column and an object per row, most of a 100-company page's CPU.
-          const rows = await preparedQuery<{ company_id: number; finances: string }>(
-            em,
-            "finances_packed_by_company_ids_and_years",
-            `SELECT f.company_id, '[' || string_agg(${finance.packed}, ',' ORDER BY f.year DESC) || ']' AS finances
-               FROM finance f
-              WHERE f.company_id = ANY($1::int[]) AND ($2::int IS NULL OR f.year >= $2) AND ($3::int IS NULL OR f.year <= $3)
-              GROUP BY f.company_id`,
-            [[...companyIds], fromYear ?? null, toYear ?? null],
-          );
-          for (const row of rows) found.set(`${row.company_id}|${range}`, finance.unpack(row.finances));
+          for (const [companyId, list] of await loadFinances(em, [...companyIds], key)) found.set(`${companyId}|${range}`, list);
         }),
       );
-      // A company without finances gets [], in key order (DataLoader's contract).
       return keys.map((k) => found.get(keyOf(k)) ?? []);
     },
     { cacheKeyFn: keyOf },

@@ -13,6 +13,7 @@ import {
   upsertFinances,
   type ImportResult,
 } from "../../domain/company/company.service";
+import { loadFinances } from "../../domain/company/finance.loaders";
 import { parseId } from "../../domain/shared/id";
 import type { GraphQLContext } from "../context";
 import { selectsPlainField, selectsPlainFieldIn } from "../shared/look-ahead";
@@ -23,12 +24,22 @@ import { ImportResultType } from "./import-result.type";
 import { FinanceType } from "./finance.type";
 
 /**
- * Finances already loaded for a company of this response (all years), found by
- * the `finances` field synchronously: a 100-company page then resolves without a
- * promise and a DataLoader call per company. Entities are per request, so the
- * entries go with the response.
+ * Finances already loaded for a company of this response (all years). Entities
+ * are per request, so the entries go with the response.
  */
 const loadedFinances = new WeakMap<Company, Finance[]>();
+
+/**
+ * `Company.finances` answered synchronously when its company's resolver loaded
+ * them (`company(id)`, `companies { nodes { finances } }`) and no year range is
+ * asked; undefined otherwise. buildDashqlSchema puts it in front of TypeGraphQL's
+ * resolver for that field, which answers every field with arguments with a
+ * promise (its argument validation is async even when off): on a 100-company page
+ * that was a promise, an args object and a DataLoader call per company.
+ */
+export function loadedFinancesOf(company: Company, args: { fromYear?: number | null; toYear?: number | null }): Finance[] | undefined {
+  return args.fromYear == null && args.toYear == null ? loadedFinances.get(company) : undefined;
+}
 
 @Resolver(() => CompanyType)
 export class CompanyResolver {
@@ -51,18 +62,15 @@ export class CompanyResolver {
   @Query(() => CompanyConnection)
   async companies(
     @Args(() => CompaniesArgs) args: CompaniesArgs,
-    @Ctx() { em, loaders }: GraphQLContext,
+    @Ctx() { em }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<CompanyConnection> {
     const { after, filter, orderBy } = args;
     const page = await listCompanies(em, { first: args.pageSize, after, filter, orderBy });
     if (page.nodes.length > 0 && selectsPlainFieldIn(info, "nodes", "finances")) {
-      // The same one batched statement the loader would run, once for the page instead of a load per company.
-      const lists = await loaders.financesByCompany.loadMany(page.nodes.map((company) => ({ companyId: company.id })));
-      page.nodes.forEach((company, i) => {
-        const list = lists[i];
-        if (Array.isArray(list)) loadedFinances.set(company, list);
-      });
+      // The one statement the finances loader would batch, run here for the page: no load per company.
+      const lists = await loadFinances(em, page.nodes.map((company) => company.id));
+      for (const company of page.nodes) loadedFinances.set(company, lists.get(company.id) ?? []);
     }
     return CompanyConnection.from(page);
   }
@@ -75,11 +83,7 @@ export class CompanyResolver {
     @Ctx() { loaders }: GraphQLContext,
     @Args(() => FinancesArgs) { fromYear, toYear }: FinancesArgs,
   ): Finance[] | Promise<Finance[]> {
-    if (fromYear == null && toYear == null) {
-      const loaded = loadedFinances.get(company);
-      if (loaded) return loaded;
-    }
-    return loaders.financesByCompany.load({ companyId: company.id, fromYear, toYear });
+    return loadedFinancesOf(company, { fromYear, toYear }) ?? loaders.financesByCompany.load({ companyId: company.id, fromYear, toYear });
   }
 
   @Authorized("WRITER")
