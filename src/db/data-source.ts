@@ -14,6 +14,9 @@ import { AnalyticsIndexes1796038000000 } from "./migrations/1796038000000-analyt
 import { AnalyticsRollups1796040000000 } from "./migrations/1796040000000-analytics-rollups";
 import { ChangeNotifications1796041000000 } from "./migrations/1796041000000-change-notifications";
 import { countStatement } from "./statement-counter";
+import { useFastTimestamptz } from "./timestamptz";
+
+useFastTimestamptz();
 
 export const ENTITIES = [Company, Finance, User, ApiKey, TrackedFile, QueueItem];
 export const MIGRATIONS = [InitialSchema1764000000000, AnalyticsIndexes1796038000000, AnalyticsRollups1796040000000, ChangeNotifications1796041000000];
