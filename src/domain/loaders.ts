@@ -1,20 +1,43 @@
+import type DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
-import { createCompanyByIdLoader, createFinancesByCompanyLoader } from "./company/finance.loaders";
-import { createFilesByQueueItemLoader } from "./file/file.loaders";
+import type { Company } from "./company/company.entity";
+import type { Finance } from "./company/finance.entity";
+import { createCompanyByIdLoader, createFinancesByCompanyLoader, type FinanceKey } from "./company/finance.loaders";
+import type { TrackedFile } from "./file/tracked-file.entity";
+import { createFilesByQueueItemLoader, type FilesOfQueueItemKey } from "./file/file.loaders";
+import type { QueueItem } from "./queue/queue-item.entity";
 import { createQueueItemByIdLoader } from "./queue/queue.loaders";
+
+export interface Loaders {
+  readonly financesByCompany: DataLoader<FinanceKey, Finance[], string>;
+  readonly companyById: DataLoader<number, Company | null>;
+  readonly filesByQueueItem: DataLoader<FilesOfQueueItemKey, TrackedFile[], string>;
+  readonly queueItemById: DataLoader<number, QueueItem | null>;
+}
 
 /**
  * Every DataLoader of one request (or one CLI command). Built fresh per request
  * by the context factory: a module-level loader's cache would outlive the
- * request, ignore permissions and differ per process.
+ * request, ignore permissions and differ per process. Each loader is created on
+ * first use: most requests use one of them, or none.
  */
-export function createLoaders(em: EntityManager) {
+export function createLoaders(em: EntityManager): Loaders {
+  let financesByCompany: Loaders["financesByCompany"] | undefined;
+  let companyById: Loaders["companyById"] | undefined;
+  let filesByQueueItem: Loaders["filesByQueueItem"] | undefined;
+  let queueItemById: Loaders["queueItemById"] | undefined;
   return {
-    financesByCompany: createFinancesByCompanyLoader(em),
-    companyById: createCompanyByIdLoader(em),
-    filesByQueueItem: createFilesByQueueItemLoader(em),
-    queueItemById: createQueueItemByIdLoader(em),
+    get financesByCompany() {
+      return (financesByCompany ??= createFinancesByCompanyLoader(em));
+    },
+    get companyById() {
+      return (companyById ??= createCompanyByIdLoader(em));
+    },
+    get filesByQueueItem() {
+      return (filesByQueueItem ??= createFilesByQueueItemLoader(em));
+    },
+    get queueItemById() {
+      return (queueItemById ??= createQueueItemByIdLoader(em));
+    },
   };
 }
-
-export type Loaders = ReturnType<typeof createLoaders>;

@@ -265,17 +265,13 @@ export class ServerMetrics {
       async contextCreationDidFail({ error }) {
         metrics.graphqlRequests.inc({ operation_type: "unknown", operation_name: "unknown", code: errorCode(error) });
       },
+      // One hook per request (the operation is known by willSendResponse): each hook Apollo calls costs promises.
       async requestDidStart() {
         const started = performance.now();
-        let type = "unknown";
-        let name = "unknown";
         return {
-          async didResolveOperation({ operation, operationName }) {
-            if (!operation) return;
-            type = operation.operation;
-            name = metrics.names.label(operationName);
-          },
-          async willSendResponse({ response }) {
+          async willSendResponse({ response, operation, operationName }) {
+            const type = operation ? operation.operation : "unknown";
+            const name = operation ? metrics.names.label(operationName) : "unknown";
             const errors = response.body.kind === "single" ? response.body.singleResult.errors : response.body.initialResult.errors;
             const code = errors && errors.length > 0 ? errorCode(errors[0]) : "OK";
             metrics.graphqlRequests.inc({ operation_type: type, operation_name: name, code });
