@@ -217,6 +217,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
       done();
     },
     handler: async function (request, reply) {
+      // Past the body parser and the overload cap: Apollo's plugin counts it (the metrics hook counts the others).
+      deps.metrics?.reachedApollo(request);
       if (request.method === "GET") {
         const query = request.query as Record<string, unknown>;
         if (query.query === undefined && (request.headers.accept ?? "").includes("text/html")) {

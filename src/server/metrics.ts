@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
@@ -38,6 +38,37 @@ export class BoundedNames {
     return name;
   }
 }
+
+/**
+ * A counter for the request path: adding is one Map update, and prom-client's
+ * Counter (which hashes and validates the labels on every inc) gets the totals
+ * when /metrics is read. Label values are bounded by its callers.
+ */
+export class Tally<L extends string> {
+  private readonly totals = new Map<string, { labels: Record<L, string>; n: number }>();
+
+  constructor(config: Omit<CounterConfiguration<L>, "collect">) {
+    const totals = this.totals;
+    new Counter<L>({
+      ...config,
+      collect() {
+        this.reset();
+        for (const { labels, n } of totals.values()) this.inc(labels as never, n);
+      },
+    });
+  }
+
+  add(labels: Record<L, string>, n = 1): void {
+    let key = "";
+    for (const name in labels) key += labels[name] + "\u0000";
+    const entry = this.totals.get(key);
+    if (entry) entry.n += n;
+    else this.totals.set(key, { labels: { ...labels }, n });
+  }
+}
+
+/** Marks a Fastify request that reached the /graphql handler (Apollo counted it). */
+const REACHED_APOLLO = Symbol("reachedApollo");
 
 /** The metrics every dashql process has: Node's default process metrics in a registry of its own. */
 export function createRegistry(): Registry {
@@ -86,7 +117,7 @@ export interface SubscriptionMetrics {
 export class ServerMetrics {
   readonly registry = createRegistry();
   readonly names = new BoundedNames();
-  readonly graphqlRequests = new Counter({
+  readonly graphqlRequests = new Tally({
     name: "dashql_graphql_requests_total",
     help: "GraphQL requests by operation type, operation name and result code (OK, or the contract code of the first error)",
     labelNames: ["operation_type", "operation_name", "code"] as const,
@@ -105,7 +136,7 @@ export class ServerMetrics {
     buckets: [0, 1, 2, 3, 5, 8, 13, 21, 50, 100],
     registers: [this.registry],
   });
-  readonly httpResponses = new Counter({
+  readonly httpResponses = new Tally({
     name: "dashql_http_responses_total",
     help: "HTTP responses by status code, every route",
     labelNames: ["status"] as const,
@@ -116,7 +147,7 @@ export class ServerMetrics {
     help: "GraphQL requests refused with 503 because MAX_CONCURRENT_REQUESTS were in flight",
     registers: [this.registry],
   });
-  readonly apiKeyCache = new Counter({
+  readonly apiKeyCache = new Tally({
     name: "dashql_api_key_cache_lookups_total",
     help: "API-key lookups by the authenticator: answered from its cache (hit) or from the database (miss)",
     labelNames: ["result"] as const,
@@ -124,8 +155,6 @@ export class ServerMetrics {
   });
   private subscriptions: SubscriptionMetrics | undefined;
   private readonly pools: [string, () => PoolCounts | undefined][] = [];
-  /** Fastify requests that reached the /graphql handler, i.e. that Apollo saw and counted. */
-  private readonly reachedApollo = new WeakSet<FastifyRequest>();
 
   constructor(private readonly options: ServerMetricsOptions) {
     const { dataSource, logger } = options;
@@ -225,7 +254,7 @@ export class ServerMetrics {
 
   /** Called by the authenticator on every key lookup. */
   readonly onApiKeyLookup = (hit: boolean): void => {
-    this.apiKeyCache.inc({ result: hit ? "hit" : "miss" });
+    this.apiKeyCache.add({ result: hit ? "hit" : "miss" });
   };
 
   /** Called when a GraphQL request is refused at MAX_CONCURRENT_REQUESTS (before Apollo). */
@@ -263,7 +292,7 @@ export class ServerMetrics {
     const metrics = this;
     return {
       async contextCreationDidFail({ error }) {
-        metrics.graphqlRequests.inc({ operation_type: "unknown", operation_name: "unknown", code: errorCode(error) });
+        metrics.graphqlRequests.add({ operation_type: "unknown", operation_name: "unknown", code: errorCode(error) });
       },
       // One hook per request (the operation is known by willSendResponse): each hook Apollo calls costs promises.
       async requestDidStart() {
@@ -274,7 +303,7 @@ export class ServerMetrics {
             const name = operation ? metrics.names.label(operationName) : "unknown";
             const errors = response.body.kind === "single" ? response.body.singleResult.errors : response.body.initialResult.errors;
             const code = errors && errors.length > 0 ? errorCode(errors[0]) : "OK";
-            metrics.graphqlRequests.inc({ operation_type: type, operation_name: name, code });
+            metrics.graphqlRequests.add({ operation_type: type, operation_name: name, code });
             metrics.graphqlDuration.observe({ operation_type: type, operation_name: name }, (performance.now() - started) / 1000);
             const scope = currentScope();
             if (scope) metrics.sqlStatements.observe(scope.statements);
@@ -291,18 +320,19 @@ export class ServerMetrics {
    * counted here with the code their error body carries.
    */
   instrument(fastify: FastifyInstance): void {
-    // Callback-style hooks: an async hook costs a promise per request on the hot path.
-    fastify.addHook("preHandler", (request, _reply, done) => {
-      if (request.routeOptions.url === "/graphql") this.reachedApollo.add(request);
-      done();
-    });
+    // A callback-style hook: an async hook costs a promise per request on the hot path.
     fastify.addHook("onResponse", (request, reply, done) => {
-      this.httpResponses.inc({ status: String(reply.statusCode) });
-      if (request.routeOptions.url === "/graphql" && !this.reachedApollo.has(request)) {
-        this.graphqlRequests.inc({ operation_type: "unknown", operation_name: "unknown", code: codeOfStatus(reply.statusCode) });
+      this.httpResponses.add({ status: String(reply.statusCode) });
+      if (request.routeOptions.url === "/graphql" && !(request as { [REACHED_APOLLO]?: true })[REACHED_APOLLO]) {
+        this.graphqlRequests.add({ operation_type: "unknown", operation_name: "unknown", code: codeOfStatus(reply.statusCode) });
       }
       done();
     });
+  }
+
+  /** Called by the /graphql handler: the request reached Apollo, whose plugin counts it. */
+  reachedApollo(request: FastifyRequest): void {
+    (request as { [REACHED_APOLLO]?: true })[REACHED_APOLLO] = true;
   }
 
   /** GET /metrics on the server's port (see `metricsAccess` for who may read it). */
