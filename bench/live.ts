@@ -24,7 +24,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { Client } from "pg";
 
-const ROOT = path.resolve(__dirname, "..");
+/** The repository: this file runs as dist-bench/bench/live.js. */
+const ROOT = path.resolve(__dirname, "../..");
 const TOKEN = "dq_bench-live-admin-token-0123456789";
 const SUBSCRIBERS = Number(process.env.LIVE_SUBSCRIBERS ?? 5000);
 const SECONDS = Number(process.env.LIVE_SECONDS ?? 20);
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "dashql-bench-live-pg-"));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     // The supervisor stops the cluster when its stdin closes: even a killed bench leaves no postgres behind.
-    const pg = start(process.execPath, [path.join(ROOT, "dist/db/embedded-supervisor.js"), dataDir], {}, "pipe");
+    const pg = start(process.execPath, [path.join(ROOT, "test/support/embedded-supervisor.cjs"), dataDir], {}, "pipe");
     adminUrl = (JSON.parse(await pg.next(/^\{"url"/)) as { url: string }).url;
     cleanups.unshift(() => pg.child.stdin?.end());
   }
