@@ -77,9 +77,10 @@ describe("with DATABASE_URL", () => {
     }
   });
 
-  it("SERVER_PROCESSES=2 serves one port from two processes, and SIGTERM stops them all with exit 0", async () => {
-    const served = await serve({ DATABASE_URL: db.url, DATA_DIR: tempDir(), ADMIN_TOKEN: adminToken, SERVER_PROCESSES: "2", LOG_LEVEL: "info" });
-    expect(served.stdout()).toContain("Serving from 2 processes");
+  it("SERVER_PROCESSES=2 serves one port from two processes sharing the default pool, and SIGTERM stops them all with exit 0", async () => {
+    const served = await serve({ DATABASE_URL: db.url, DATA_DIR: tempDir(), ADMIN_TOKEN: adminToken, SERVER_PROCESSES: "2", DB_POOL_SIZE: undefined, LOG_LEVEL: "info" });
+    // Each server process reports the pool size it read: the default 10 connections split between the two.
+    expect(served.stdout()).toContain("Serving from 2 processes (SERVER_PROCESSES), 5 database connections each (DB_POOL_SIZE)");
     const serverProcesses = () =>
       spawnSync("pgrep", ["-P", String(served.child.pid)], { encoding: "utf8" }).stdout.split("\n").filter((line) => line.trim() !== "");
     expect(serverProcesses()).toHaveLength(2);
@@ -87,6 +88,12 @@ describe("with DATABASE_URL", () => {
     expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
     expect((await served.stop(20_000)).code).toBe(0);
     expect(serverProcesses()).toHaveLength(0);
+  });
+
+  it("SERVER_PROCESSES=2 with DB_POOL_SIZE set gives each process that many connections", async () => {
+    const served = await serve({ DATABASE_URL: db.url, DATA_DIR: tempDir(), ADMIN_TOKEN: adminToken, SERVER_PROCESSES: "2", DB_POOL_SIZE: "7", LOG_LEVEL: "info" });
+    expect(served.stdout()).toContain("Serving from 2 processes (SERVER_PROCESSES), 7 database connections each (DB_POOL_SIZE)");
+    expect((await served.stop(20_000)).code).toBe(0);
   });
 
   it("SIGTERM: refuses new connections, answers every in-flight request with 200, then exits 0", async () => {

@@ -120,6 +120,9 @@ export function tracingSettings(env: Record<string, string | undefined>): { enab
 }
 
 const NODE_ENVS: readonly NodeEnv[] = ["development", "production", "test"];
+/** DB_POOL_SIZE when unset: connections per process (see serverProcessPoolSize for several server processes). */
+export const DEFAULT_DB_POOL_SIZE = 10;
+
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export class ConfigError extends Error {
@@ -204,7 +207,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: path.resolve(text("DATA_DIR") ?? ".data"),
     adminToken,
     logLevel: oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
-    dbPoolSize: integer("DB_POOL_SIZE", 10, 1, 1000),
+    dbPoolSize: integer("DB_POOL_SIZE", DEFAULT_DB_POOL_SIZE, 1, 1000),
     dbStatementTimeoutMs: integer("DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
     dbConnectTimeoutMs: integer("DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
     maxBodyBytes: integer("MAX_BODY_BYTES", 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import type { Config } from "../config/config";
+import { DEFAULT_DB_POOL_SIZE, type Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import { openDatabase } from "../db/data-source";
 
@@ -8,6 +8,21 @@ export interface WorkerReady {
   type: "dashql-ready";
   url: string;
   demoToken?: string;
+  /** The process's database pool size (DB_POOL_SIZE as it read it). */
+  poolSize: number;
+}
+
+/**
+ * Each server process's pool when DB_POOL_SIZE is unset: the default ten
+ * connections shared among the processes, at least four each. More processes
+ * add CPU to serve, not work for PostgreSQL: on 2 cores, two processes with 10
+ * connections each kept twice the backends busy, which waited and switched more
+ * (compare.cjs's Q2: PostgreSQL CPU per request 150 µs against the floor's 95;
+ * with 5 each, dashql's rounds ran at 2,290-3,090 req/s, against 1,770-2,650
+ * with 10 each on the same code).
+ */
+export function serverProcessPoolSize(processes: number): number {
+  return Math.max(4, Math.ceil(DEFAULT_DB_POOL_SIZE / processes));
 }
 
 /** Set in server processes forked by the primary, so they do not fork in turn. */
@@ -58,7 +73,11 @@ export async function startClusterPrimary(config: Config, logger: Logger, proces
 
   const fork = () => {
     // The server processes attach to this database (the embedded one this process started, if any).
-    const worker = cluster.fork({ [WORKER_ENV]: "1", DATABASE_URL: database.url });
+    const worker = cluster.fork({
+      [WORKER_ENV]: "1",
+      DATABASE_URL: database.url,
+      ...(process.env.DB_POOL_SIZE === undefined ? { DB_POOL_SIZE: String(serverProcessPoolSize(processes)) } : {}),
+    });
     workers.add(worker);
     let announced = false;
     worker.on("message", (message: WorkerReady) => {

@@ -25,7 +25,7 @@ export function registerServe(program: Command): void {
         });
         if (ready) {
           logger.info({ url: ready.url, env: config.nodeEnv, processes: config.serverProcesses }, "dashql ready");
-          printReady(config, ready.url, ready.demoToken, config.serverProcesses);
+          printReady(config, ready.url, ready.demoToken, { processes: config.serverProcesses, poolSize: ready.poolSize });
           await signal;
         }
         logger.info("shutting down: server processes finish their in-flight requests");
@@ -37,10 +37,10 @@ export function registerServe(program: Command): void {
       const app = await startApp(config, logger);
       const signal = waitForSignal(isServerProcess());
       if (isServerProcess()) {
-        announceReady({ url: app.server.url, demoToken: app.demoToken });
+        announceReady({ url: app.server.url, demoToken: app.demoToken, poolSize: config.dbPoolSize });
       } else {
         logger.info({ url: app.server.url, env: config.nodeEnv }, "dashql ready");
-        printReady(config, app.server.url, app.demoToken, 1);
+        printReady(config, app.server.url, app.demoToken, { processes: 1, poolSize: config.dbPoolSize });
       }
       await signal;
       logger.info("shutting down: finishing in-flight requests");
@@ -73,9 +73,9 @@ function waitForSignal(keepDraining = false): Promise<NodeJS.Signals> {
   });
 }
 
-function printReady(config: Config, url: string, demoToken: string | undefined, processes: number): void {
+function printReady(config: Config, url: string, demoToken: string | undefined, { processes, poolSize }: { processes: number; poolSize: number }): void {
   // Before the ready line: scripts (and the tests) wait for that line, then read what came before it.
-  if (processes > 1) console.log(`Serving from ${processes} processes (SERVER_PROCESSES)`);
+  if (processes > 1) console.log(`Serving from ${processes} processes (SERVER_PROCESSES), ${poolSize} database connections each (DB_POOL_SIZE)`);
   console.log(`dashql is ready: GraphiQL at ${url}`);
   console.log(`Dashboard: ${new URL("/", url).href}`);
   if (demoToken) {
