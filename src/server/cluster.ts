@@ -15,11 +15,11 @@ export interface WorkerReady {
 /**
  * Each server process's pool when DB_POOL_SIZE is unset: the default ten
  * connections shared among the processes, at least four each. More processes
- * add CPU to serve, not work for PostgreSQL: on 2 cores, two processes with 10
- * connections each kept twice the backends busy, which waited and switched more
- * (compare.cjs's Q2: PostgreSQL CPU per request 150 µs against the floor's 95;
- * with 5 each, dashql's rounds ran at 2,290-3,090 req/s, against 1,770-2,650
- * with 10 each on the same code).
+ * add CPU to serve, not work for PostgreSQL. Measured with compare.cjs on 2
+ * cores (Q2, 8 rounds each): 2,290-3,090 req/s with 5 connections per process
+ * against 1,770-2,650 with 10; PostgreSQL's CPU per request stayed at about
+ * 150-160 µs either way, so the gain is not in cheaper queries (fewer backends
+ * competing for the cores is the likely reason, not established).
  */
 export function serverProcessPoolSize(processes: number): number {
   return Math.max(4, Math.ceil(DEFAULT_DB_POOL_SIZE / processes));
