@@ -118,13 +118,8 @@ export async function listCompanies(em: EntityManager, props: ListCompaniesProps
       ORDER BY ${ordering.expr} ${ordering.dir}, c.id ${ordering.dir} LIMIT ${limit}`,
     parts.values,
   );
-  const sortKeys = new Map(rows.map((r) => [r.id as number, r.sort_key as string]));
-  return toPage(
-    rows.map(company.map),
-    first,
-    (c) => encodeCursor(orderBy, [sortKeys.get(c.id) ?? "", c.id]),
-    count,
-  );
+  // A node's cursor is its row's sort key and id: nodes[i] is rows[i].
+  return toPage(rows.map(company.map), first, (c, i) => encodeCursor(orderBy, [rows[i].sort_key as string, c.id]), count);
 }
 
 /**

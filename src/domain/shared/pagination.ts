@@ -62,16 +62,16 @@ export function decodeCursor(cursor: string, order: string, shape: readonly ("st
  * Builds a page from `first + 1` fetched rows: the extra row only tells whether
  * there is a next page.
  */
-export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => string, totalCount: () => Promise<number>): Page<T> {
+export function toPage<T>(rows: T[], first: number, cursorOf: (row: T, index: number) => string, totalCount: () => Promise<number>): Page<T> {
   const hasNextPage = rows.length > first;
   const nodes = hasNextPage ? rows.slice(0, first) : rows;
   let count: Promise<number> | undefined;
   return {
     nodes,
     hasNextPage,
-    cursor: (index) => cursorOf(nodes[index]),
+    cursor: (index) => cursorOf(nodes[index], index),
     get endCursor() {
-      return nodes.length > 0 ? cursorOf(nodes[nodes.length - 1]) : null;
+      return nodes.length > 0 ? cursorOf(nodes[nodes.length - 1], nodes.length - 1) : null;
     },
     totalCount: () => (count ??= totalCount()),
   };
