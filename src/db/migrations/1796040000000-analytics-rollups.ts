@@ -1,4 +1,8 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
+import { createStatementTriggers, type TriggerEvent } from "./statement-triggers";
+
+/** `analytics_finance_insert`, `analytics_finance_update`, ...: the triggers down() drops. */
+const analyticsTrigger = (table: string) => (event: TriggerEvent) => `analytics_${table}_${event.toLowerCase()}`;
 
 /**
  * Makes the chart aggregates (src/domain/analytics) answer in well under 150 ms at
@@ -177,12 +181,7 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
         DELETE FROM analytics_file_group;
         RETURN NULL;
       END $fn$`);
-    await q.query(`CREATE TRIGGER analytics_tracked_file_insert AFTER INSERT ON tracked_file REFERENCING NEW TABLE AS analytics_new
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_tracked_file_changed()`);
-    await q.query(`CREATE TRIGGER analytics_tracked_file_update AFTER UPDATE ON tracked_file REFERENCING OLD TABLE AS analytics_old NEW TABLE AS analytics_new
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_tracked_file_changed()`);
-    await q.query(`CREATE TRIGGER analytics_tracked_file_delete AFTER DELETE ON tracked_file REFERENCING OLD TABLE AS analytics_old
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_tracked_file_changed()`);
+    await createStatementTriggers(q, { table: "tracked_file", fn: "analytics_tracked_file_changed", name: analyticsTrigger("tracked_file"), oldRows: "analytics_old", newRows: "analytics_new" });
     await q.query(`CREATE TRIGGER analytics_tracked_file_truncate AFTER TRUNCATE ON tracked_file
                    FOR EACH STATEMENT EXECUTE FUNCTION analytics_tracked_file_truncated()`);
 
@@ -235,12 +234,7 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
         DELETE FROM analytics_finance_group;
         RETURN NULL;
       END $fn$`);
-    await q.query(`CREATE TRIGGER analytics_finance_insert AFTER INSERT ON finance REFERENCING NEW TABLE AS analytics_new
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_finance_changed()`);
-    await q.query(`CREATE TRIGGER analytics_finance_update AFTER UPDATE ON finance REFERENCING OLD TABLE AS analytics_old NEW TABLE AS analytics_new
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_finance_changed()`);
-    await q.query(`CREATE TRIGGER analytics_finance_delete AFTER DELETE ON finance REFERENCING OLD TABLE AS analytics_old
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_finance_changed()`);
+    await createStatementTriggers(q, { table: "finance", fn: "analytics_finance_changed", name: analyticsTrigger("finance"), oldRows: "analytics_old", newRows: "analytics_new" });
     await q.query(`CREATE TRIGGER analytics_finance_truncate AFTER TRUNCATE ON finance
                    FOR EACH STATEMENT EXECUTE FUNCTION analytics_finance_truncated()`);
 
@@ -263,8 +257,7 @@ export class AnalyticsRollups1796040000000 implements MigrationInterface {
             JOIN finance f ON f.company_id = o.id`)}
         RETURN NULL;
       END $fn$`);
-    await q.query(`CREATE TRIGGER analytics_company_update AFTER UPDATE ON company REFERENCING OLD TABLE AS analytics_old NEW TABLE AS analytics_new
-                   FOR EACH STATEMENT EXECUTE FUNCTION analytics_company_updated()`);
+    await createStatementTriggers(q, { table: "company", fn: "analytics_company_updated", name: analyticsTrigger("company"), oldRows: "analytics_old", newRows: "analytics_new", events: ["UPDATE"] });
     // A deleted company's rows leave the rollup before the cascade (which then finds no company to join).
     await q.query(`
       CREATE FUNCTION analytics_company_deleting() RETURNS trigger LANGUAGE plpgsql AS $fn$

@@ -1,4 +1,9 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
+import { createStatementTriggers, type TriggerEvent } from "./statement-triggers";
+
+const PAST: Record<TriggerEvent, string> = { INSERT: "inserted", UPDATE: "updated", DELETE: "deleted" };
+/** `queue_item_inserted`, `queue_item_updated`, ...: the triggers down() drops. */
+const changeTrigger = (table: string) => (event: TriggerEvent) => `${table}_${PAST[event]}`;
 
 /**
  * Live updates: statement-level triggers that NOTIFY `dashql_changes` with the
@@ -72,12 +77,7 @@ export class ChangeNotifications1796041000000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER queue_item_inserted AFTER INSERT ON queue_item REFERENCING NEW TABLE AS new_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_queue_item_changed()`);
-    await q.query(`CREATE TRIGGER queue_item_updated AFTER UPDATE ON queue_item REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_queue_item_changed()`);
-    await q.query(`CREATE TRIGGER queue_item_deleted AFTER DELETE ON queue_item REFERENCING OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_queue_item_changed()`);
+    await createStatementTriggers(q, { table: "queue_item", fn: "dashql_queue_item_changed", name: changeTrigger("queue_item"), oldRows: "old_rows", newRows: "new_rows" });
 
     // ---- companies, and their finances as UPDATED of the company
     await q.query(`
@@ -96,12 +96,7 @@ export class ChangeNotifications1796041000000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER company_inserted AFTER INSERT ON company REFERENCING NEW TABLE AS new_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_company_changed()`);
-    await q.query(`CREATE TRIGGER company_updated AFTER UPDATE ON company REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_company_changed()`);
-    await q.query(`CREATE TRIGGER company_deleted AFTER DELETE ON company REFERENCING OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_company_changed()`);
+    await createStatementTriggers(q, { table: "company", fn: "dashql_company_changed", name: changeTrigger("company"), oldRows: "old_rows", newRows: "new_rows" });
 
     // A finance row deleted by its company's cascade names a company that is gone: the
     // company's DELETED says it all, so only companies that still exist are sent.
@@ -120,12 +115,7 @@ export class ChangeNotifications1796041000000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER finance_inserted AFTER INSERT ON finance REFERENCING NEW TABLE AS new_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_finance_changed()`);
-    await q.query(`CREATE TRIGGER finance_updated AFTER UPDATE ON finance REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_finance_changed()`);
-    await q.query(`CREATE TRIGGER finance_deleted AFTER DELETE ON finance REFERENCING OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_finance_changed()`);
+    await createStatementTriggers(q, { table: "finance", fn: "dashql_finance_changed", name: changeTrigger("finance"), oldRows: "old_rows", newRows: "new_rows" });
 
     // ---- tracked files: counts per run directory
     await q.query(`
@@ -144,10 +134,7 @@ export class ChangeNotifications1796041000000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER tracked_file_inserted AFTER INSERT ON tracked_file REFERENCING NEW TABLE AS new_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_tracked_file_changed()`);
-    await q.query(`CREATE TRIGGER tracked_file_updated AFTER UPDATE ON tracked_file REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
-                   FOR EACH STATEMENT EXECUTE FUNCTION dashql_tracked_file_changed()`);
+    await createStatementTriggers(q, { table: "tracked_file", fn: "dashql_tracked_file_changed", name: changeTrigger("tracked_file"), oldRows: "old_rows", newRows: "new_rows", events: ["INSERT", "UPDATE"] });
   }
 
   async down(q: QueryRunner): Promise<void> {
