@@ -2,7 +2,7 @@ import type { EntityManager } from "typeorm";
 import { PATH_MAX } from "../file/file-path";
 import { InvalidInputError, NotFoundError } from "../shared/errors";
 import type { Page } from "../shared/pagination";
-import { QUEUE_STATUSES, QueueItem, type QueueStatus, type TestSummary } from "./queue-item.entity";
+import { QUEUE_STATUSES, QueueItem, type QueueStatus } from "./queue-item.entity";
 import { pageNewestById } from "../shared/prepared-query";
 import { requiredText, text } from "../shared/text";
 

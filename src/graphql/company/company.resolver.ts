@@ -49,7 +49,7 @@ export class CompanyResolver {
   @Query(() => CompanyType, { nullable: true, description: "Null when there is none." })
   async company(
     @Arg("id", () => ID) id: string,
-    @Ctx() { em, loaders }: GraphQLContext,
+    @Ctx() { em }: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Company | null> {
     if (!selectsPlainField(info, "finances")) return getCompany(em, parseId(id));
