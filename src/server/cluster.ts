@@ -76,7 +76,8 @@ export async function startClusterPrimary(config: Config, logger: Logger, proces
     const worker = cluster.fork({
       [WORKER_ENV]: "1",
       DATABASE_URL: database.url,
-      ...(process.env.DB_POOL_SIZE === undefined ? { DB_POOL_SIZE: String(serverProcessPoolSize(processes)) } : {}),
+      // Unset or blank, as loadConfig reads it: the processes share the default.
+      ...((process.env.DB_POOL_SIZE ?? "").trim() === "" ? { DB_POOL_SIZE: String(serverProcessPoolSize(processes)) } : {}),
     });
     workers.add(worker);
     let announced = false;
