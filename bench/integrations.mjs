@@ -20,7 +20,6 @@ const dist = (m) => require(path.join(ROOT, "dist", m));
 const { loadConfig } = dist("config/config.js");
 const { createLogger } = dist("config/logger.js");
 const { openDatabase } = dist("db/data-source.js");
-const { withRequestScope } = dist("db/statement-counter.js");
 const { ApiKeyAuthenticator } = dist("domain/api-key/authenticator.js");
 const { createApiKey } = dist("domain/api-key/api-key.service.js");
 const { createUser } = dist("domain/user/user.service.js");
@@ -65,9 +64,10 @@ try {
     const requestId = crypto.randomUUID();
     res.setHeader("x-request-id", requestId);
     res.setHeader("cache-control", "no-store");
-    withRequestScope({ statements: 0, requestId }, () => middleware(req, res, next));
+    req.scope = { statements: 0, requestId };
+    middleware(req, res, next);
   });
-  const middleware = expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization) });
+  const middleware = expressMiddleware(apollo, { context: async ({ req }) => contextFor(req.headers.authorization, req.scope) });
   const expressHttp = await new Promise((resolve) => { const s = app.listen(0, "127.0.0.1", () => resolve(s)); });
   stops.push(async () => { await new Promise((r) => expressHttp.close(r)); await apollo.stop(); });
 

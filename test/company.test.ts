@@ -218,6 +218,26 @@ describe("pagination over 120 rows", () => {
     expect(one.statements).toBe(3);
     expect(hundred.statements).toBe(one.statements);
   });
+
+  it("counts each request's own statements when requests overlap", async () => {
+    const { id } = await create("Overlapping Co", [{ year: 2020 }]);
+    await t.request(CompanyDocument, { id }); // warm the API-key cache
+    // Interleaved in one process: 1 statement for company(id), 3 for a page with finances,
+    // 5 for updateCompany (its transaction: BEGIN, lock, update, read back, COMMIT).
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0
+          ? t.request(CompanyDocument, { id }).then((r) => ({ r, expected: 1 }))
+          : i % 3 === 1
+            ? t.request(CompaniesWithFinancesDocument, { first: 5 }).then((r) => ({ r, expected: 3 }))
+            : t.request(UpdateCompanyDocument, { id, input: { ceo: `CEO ${i}` } }).then((r) => ({ r, expected: 5 })),
+      ),
+    );
+    for (const { r, expected } of replies) {
+      expect(r.body.errors).toBeUndefined();
+      expect(r.statements).toBe(expected);
+    }
+  });
 });
 
 describe("updateCompany, deleteCompany, upsertFinances", () => {

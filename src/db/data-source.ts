@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
+import { DataSource, type Logger as TypeOrmLogger, type QueryRunner } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import { ApiKey } from "../domain/api-key/api-key.entity";
@@ -24,8 +24,8 @@ export const MIGRATIONS = [InitialSchema1764000000000, AnalyticsIndexes179603800
 /** Routes TypeORM's logging to pino and counts statements; SQL is logged at debug level only. */
 class PinoTypeOrmLogger implements TypeOrmLogger {
   constructor(private readonly pino: Logger) {}
-  logQuery(query: string, parameters?: unknown[]): void {
-    countStatement();
+  logQuery(query: string, parameters?: unknown[], queryRunner?: QueryRunner): void {
+    countStatement(queryRunner);
     if (this.pino.isLevelEnabled("trace")) this.pino.trace({ query, parameters }, "sql");
   }
   logQueryError(error: string | Error, query: string): void {

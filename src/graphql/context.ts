@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
+import { scopedDataSource, type RequestScope } from "../db/statement-counter";
 import type { ApiKeyAuthenticator, Principal } from "../domain/api-key/authenticator";
 import { UnauthenticatedError } from "../domain/shared/errors";
 import { createLoaders, type Loaders } from "../domain/loaders";
@@ -21,17 +22,17 @@ export interface ContextDeps {
 }
 
 /**
- * The context for an already authenticated principal (or none). The request id
- * is not part of it: errors and logs take it from the request scope
- * (db/statement-counter), which also covers what runs outside resolvers.
+ * The context for an already authenticated principal (or none). With a scoped
+ * view as `dataSource` (db/statement-counter), every statement the request runs
+ * through `em` and `loaders` counts in its scope, which also carries the request id.
  */
 export function createContext(
   deps: Pick<ContextDeps, "dataSource"> & { authenticator?: ApiKeyAuthenticator },
   principal: Principal | undefined,
 ): GraphQLContext {
-  // A fresh EntityManager without a query runner draws from the pool per query;
-  // services that write open their own transaction on it.
-  const em = deps.dataSource.createEntityManager();
+  // The DataSource's manager (a scoped view's own): without a query runner it draws from
+  // the pool per query; services that write open their own transaction on it.
+  const em = deps.dataSource.manager;
   return { user: principal?.user, em, loaders: createLoaders(em), authenticator: deps.authenticator };
 }
 
@@ -44,21 +45,25 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * SERVICE_UNAVAILABLE (503); no header at all leaves `user` undefined. Failures
  * are thrown as GraphQLErrors (toGraphQLError): Apollo answers any other error
  * thrown by the context function with a bare 500.
+ *
+ * `scope`: the request's; its statements (the key lookup included) are counted there.
  */
 export async function contextFromAuthorization(
   deps: ContextDeps,
   authorization: string | undefined,
+  scope?: RequestScope,
 ): Promise<GraphQLContext> {
+  const dataSource = scope ? scopedDataSource(deps.dataSource, scope) : deps.dataSource;
   let principal: Principal | undefined;
   if (authorization !== undefined && authorization !== "") {
     try {
       const token = BEARER.exec(authorization)?.[1];
       if (!token) throw new UnauthenticatedError("the Authorization header must be `Bearer <api key>`");
-      principal = (await deps.authenticator.authenticate(token)) ?? undefined;
+      principal = (await deps.authenticator.authenticate(token, dataSource)) ?? undefined;
       if (!principal) throw new UnauthenticatedError("the API key is unknown or revoked");
     } catch (error) {
       throw toGraphQLError(error);
     }
   }
-  return createContext(deps, principal);
+  return createContext({ dataSource, authenticator: deps.authenticator }, principal);
 }

@@ -111,7 +111,8 @@ export interface FormatErrorOptions {
   /** development: unexpected errors keep their message and stack for the developer. */
   exposeInternals: boolean;
   logger: Logger;
-  requestId?: () => string | undefined;
+  /** The request id to log and quote for `error` (the error Apollo passes to formatError). */
+  requestId?: (error: unknown) => string | undefined;
 }
 
 /**
@@ -126,7 +127,7 @@ export function createFormatError(options: FormatErrorOptions) {
 
     const known = classify(original);
     if (known) {
-      if (known.warning) options.logger.warn({ err: original, requestId: options.requestId?.() }, known.warning);
+      if (known.warning) options.logger.warn({ err: original, requestId: options.requestId?.(error) }, known.warning);
       return { ...base, message: known.message, extensions: { ...known.extensions, code: known.code } };
     }
     const code = formatted.extensions?.code;
@@ -141,7 +142,7 @@ export function createFormatError(options: FormatErrorOptions) {
         return { ...base, extensions: { ...(options.exposeInternals ? formatted.extensions : extensions), code: mapped } };
       }
     }
-    const requestId = options.requestId?.();
+    const requestId = options.requestId?.(error);
     options.logger.error({ err: original, requestId, path: formatted.path }, "unexpected error");
     if (options.exposeInternals) {
       return { ...formatted, extensions: { ...formatted.extensions, code: "INTERNAL_SERVER_ERROR", requestId } };

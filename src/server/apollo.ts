@@ -1,10 +1,10 @@
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { currentScope } from "../db/statement-counter";
+import { requestIdOfError, scopeOf, tagErrorRequestId, type RequestScope } from "../db/statement-counter";
 import { contextFromAuthorization, type GraphQLContext } from "../graphql/context";
 import { createFormatError } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
@@ -34,8 +34,11 @@ export interface DashqlApolloDeps {
 export interface DashqlApollo {
   readonly apollo: ApolloServer<GraphQLContext>;
   readonly executor: CompiledExecutor;
-  /** The request context from an Authorization header: what every HTTP integration passes as Apollo's context function. */
-  contextFor(authorization: string | undefined): Promise<GraphQLContext>;
+  /**
+   * The request context from an Authorization header: what every HTTP integration passes as Apollo's
+   * context function. `scope`: the request's (its id, and where its SQL statements are counted).
+   */
+  contextFor(authorization: string | undefined, scope?: RequestScope): Promise<GraphQLContext>;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
   const { config, logger, dataSource, authenticator } = deps;
   const schema = await buildDashqlSchema();
   const development = config.nodeEnv === "development";
-  const formatError = createFormatError({ exposeInternals: development, logger, requestId: () => currentScope()?.requestId });
+  const formatError = createFormatError({ exposeInternals: development, logger, requestId: requestIdOfError });
   const executor = createCompiledExecutor(schema, logger);
   const apollo = new ApolloServer<GraphQLContext>({
     gateway: deps.replicas ? withReplicaFailover(executor.gateway, deps.replicas, dataSource) : executor.gateway,
@@ -65,6 +68,7 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
       // The cache-control plugin wraps every field resolver to collect hints dashql never sets
       // (measured: ~10% of the CPU of a 100-company page); `cache-control: no-store` is set by the HTTP layer instead.
       ApolloServerPluginCacheControlDisabled(),
+      requestIdPlugin,
       queryLimitsPlugin(schema),
       ...(deps.replicas ? [replicaRoutingPlugin(deps.replicas, dataSource, logger)] : []),
       ...(deps.plugins ?? []),
@@ -80,6 +84,21 @@ export async function startDashqlApollo(deps: DashqlApolloDeps): Promise<DashqlA
     executor,
     // contextFromAuthorization throws coded GraphQL errors (401, 503) through toGraphQLError: Apollo would
     // answer anything else thrown here as a 500 "Context creation failed".
-    contextFor: (authorization) => contextFromAuthorization(contextDeps, authorization),
+    contextFor: (authorization, scope) => contextFromAuthorization(contextDeps, authorization, scope),
   };
 }
+
+/**
+ * Gives every error of a request its request id, for formatError (which Apollo
+ * calls without the context, always after didEncounterErrors with the same errors):
+ * an unexpected error is logged and answered with the id to quote.
+ */
+const requestIdListener: GraphQLRequestListener<GraphQLContext> = {
+  async didEncounterErrors({ errors, contextValue }) {
+    const requestId = scopeOf(contextValue.em)?.requestId;
+    for (const error of errors) tagErrorRequestId(error, requestId);
+  },
+};
+const requestIdPlugin: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: async () => requestIdListener,
+};

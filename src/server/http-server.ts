@@ -11,7 +11,7 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { withRequestScope } from "../db/statement-counter";
+import { tagErrorRequestId, type RequestScope } from "../db/statement-counter";
 import type { GraphQLContext } from "../graphql/context";
 import { toGraphQLError } from "../graphql/errors";
 import { startDashqlApollo } from "./apollo";
@@ -185,16 +185,20 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
     return reply.type(asset.type).header("cache-control", "public, max-age=86400").send(asset.body);
   });
 
+  /** Each GraphQL request's scope: its id, and the SQL statements it ran (X-SQL-Statements, metrics). */
+  const scopes = new WeakMap<object, RequestScope>();
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
     context: async (request) => {
-      const context = await contextFor(request.headers.authorization);
-      // Here, once the key is known and before anything is parsed: an untrusted document costs no parsing.
       try {
+        const context = await contextFor(request.headers.authorization, scopes.get(request));
+        // Here, once the key is known and before anything is parsed: an untrusted document costs no parsing.
         deps.trustedDocuments?.checkHttpRequest(request.method, request.body, request.query as Record<string, unknown>, context.user);
+        return context;
       } catch (error) {
-        throw toGraphQLError(error);
+        const coded = toGraphQLError(error);
+        tagErrorRequestId(coded, request.id);
+        throw coded;
       }
-      return context;
     },
   });
 
@@ -225,9 +229,10 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
           return reply.type("text/html; charset=utf-8").send(graphiqlPage({ endpoint: "/graphql", demoToken }));
         }
       }
-      const scope = { statements: 0, requestId: request.id };
+      const scope: RequestScope = { statements: 0, requestId: request.id };
+      scopes.set(request, scope);
       const handle = () => apolloHandler.call(this, request as never, reply as never);
-      const body = await withRequestScope(scope, config.tracing ? () => inOperationSpan(request.id, handle) : handle);
+      const body = await (config.tracing ? inOperationSpan(request.id, handle) : handle());
       reply.header("cache-control", "no-store");
       if (config.sqlStatementHeader) reply.header("x-sql-statements", String(scope.statements));
       return body;

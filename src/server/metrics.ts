@@ -8,7 +8,7 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ReplicaStats } from "../db/replicas";
-import { currentScope } from "../db/statement-counter";
+import { scopeOf } from "../db/statement-counter";
 import type { GraphQLContext } from "../graphql/context";
 
 /**
@@ -298,14 +298,14 @@ export class ServerMetrics {
       async requestDidStart() {
         const started = performance.now();
         return {
-          async willSendResponse({ response, operation, operationName }) {
+          async willSendResponse({ response, operation, operationName, contextValue }) {
             const type = operation ? operation.operation : "unknown";
             const name = operation ? metrics.names.label(operationName) : "unknown";
             const errors = response.body.kind === "single" ? response.body.singleResult.errors : response.body.initialResult.errors;
             const code = errors && errors.length > 0 ? errorCode(errors[0]) : "OK";
             metrics.graphqlRequests.add({ operation_type: type, operation_name: name, code });
             metrics.graphqlDuration.observe({ operation_type: type, operation_name: name }, (performance.now() - started) / 1000);
-            const scope = currentScope();
+            const scope = scopeOf(contextValue.em);
             if (scope) metrics.sqlStatements.observe(scope.statements);
           },
         };

@@ -3,6 +3,7 @@ import { GraphQLError } from "graphql";
 import type { DataSource } from "typeorm";
 import type { Logger } from "../config/logger";
 import { currentWalLsn, parseLsn, type ReplicaSet } from "../db/replicas";
+import { scopeOf, scopedDataSource } from "../db/statement-counter";
 import { createLoaders } from "../domain/loaders";
 import { isDatabaseUnavailable } from "../domain/shared/errors";
 import type { GraphQLContext } from "../graphql/context";
@@ -27,9 +28,15 @@ function isRecoveryConflict(error: unknown): boolean {
 /** Requests whose context was moved to a replica, and which one (its DataSource). */
 const routed = new WeakMap<object, DataSource>();
 
+/** `dataSource` as seen by the request of `context`: its statements count in the request's scope. */
+function inScopeOf(context: GraphQLContext, dataSource: DataSource): DataSource {
+  const scope = scopeOf(context.em);
+  return scope ? scopedDataSource(dataSource, scope) : dataSource;
+}
+
 /** Points the request's `em` and `loaders` at `dataSource`. Loaders are rebuilt: they hold the EntityManager they batch on. */
 function readFrom(context: GraphQLContext, dataSource: DataSource): void {
-  context.em = dataSource.createEntityManager();
+  context.em = inScopeOf(context, dataSource).manager;
   context.loaders = createLoaders(context.em);
 }
 
@@ -65,11 +72,11 @@ export function replicaRoutingPlugin(replicas: ReplicaSet, primary: DataSource, 
           readFrom(contextValue, route.dataSource);
           routed.set(contextValue, route.dataSource);
         },
-        async willSendResponse({ operation, response }) {
+        async willSendResponse({ operation, response, contextValue }) {
           if (operation?.operation !== "mutation") return;
           try {
             // After the mutation's transactions committed: a replica that has replayed this position has its writes.
-            response.http.headers.set(LSN_HEADER, await currentWalLsn(primary));
+            response.http.headers.set(LSN_HEADER, await currentWalLsn(inScopeOf(contextValue, primary)));
           } catch (error) {
             // Without the header the client's next read may be stale, never wrong; the primary being down shows elsewhere.
             logger.warn({ err: error }, "could not read the primary's WAL position");

@@ -23,7 +23,7 @@ import type { ApiKeyAuthenticator, Principal } from "../domain/api-key/authentic
 import type { Invalidation } from "../domain/api-key/revocations";
 import { ChangeFeed, CHANGES_CHANNEL, type ChangeByTopic, type Delivery, type Topic } from "../domain/events/change-feed";
 import type { NotificationHub } from "../db/notification-hub";
-import { withRequestScope, type RequestScope } from "../db/statement-counter";
+import { scopedDataSource, type RequestScope } from "../db/statement-counter";
 import { createContext } from "../graphql/context";
 import { createFormatError, toGraphQLError } from "../graphql/errors";
 import { assessQueryLimits, PARSE_OPTIONS } from "../graphql/limits";
@@ -175,7 +175,10 @@ export class LiveServer {
   private slowConsumersClosed = 0;
   private draining = false;
   private wasListening = false;
+  /** Counts every statement the feed and subscription fields run (stats().statements). */
   private readonly scope: RequestScope = { statements: 0, requestId: "live-updates" };
+  /** The DataSource as the feed and subscription contexts use it: counted in `scope`. */
+  private readonly scopedSource: DataSource;
   private schema: GraphQLSchema | undefined;
   private readonly documents = new Map<string, DocumentNode>();
   /** Execution results per change, document and variables; dropped with the change. */
@@ -190,11 +193,8 @@ export class LiveServer {
     const { config, logger, dataSource } = options;
     this.path = options.path ?? "/graphql";
     this.formatError = createFormatError({ exposeInternals: config.nodeEnv === "development", logger, requestId: () => "live-updates" });
-    this.feed = new ChangeFeed({
-      dataSource,
-      logger,
-      inScope: (fn) => withRequestScope(this.scope, fn),
-    });
+    this.scopedSource = scopedDataSource(dataSource, this.scope);
+    this.feed = new ChangeFeed({ dataSource: this.scopedSource, logger });
     this.listener = options.listener;
     const off = [
       this.listener.on(CHANGES_CHANNEL, (payload) => {
@@ -357,7 +357,6 @@ export class LiveServer {
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const events = source as AsyncIterableIterator<Delivery>;
     const context = args.contextValue as LiveContext;
-    const scope = this.scope;
     // Subscribers of one change with the same document and variables get the same result (no field
     // depends on who asks): it is executed once per change and shared. Measured with bench:live, 5,000
     // subscribers of which 100 follow the whole queue: executing per subscriber was most of the server's CPU.
@@ -370,9 +369,9 @@ export class LiveServer {
       if (!byKey) byDocument.set(args.document, (byKey = new Map()));
       let result = byKey.get(key);
       if (!result) {
-        result = withRequestScope(scope, () =>
-          execute({ ...args, rootValue: delivery, contextValue: { ...context, loaders: delivery.loaders } }),
-        ) as Promise<ExecutionResult> | ExecutionResult;
+        result = execute({ ...args, rootValue: delivery, contextValue: { ...context, loaders: delivery.loaders } }) as
+          | Promise<ExecutionResult>
+          | ExecutionResult;
         byKey.set(key, result);
       }
       return result;
@@ -424,7 +423,7 @@ export class LiveServer {
 
   private serve(): void {
     const schema = this.schema!;
-    const { config, logger, authenticator, dataSource } = this.options;
+    const { config, logger, authenticator } = this.options;
     const maxBuffered = config.subscriptionMaxBufferBytes;
 
     const server = makeServer<Record<string, unknown> | undefined, ConnectionExtra>({
@@ -522,7 +521,7 @@ export class LiveServer {
         this.subscriptionCount += 1;
         this.options.metrics?.active.inc({ operation_name: label });
         const contextValue: LiveContext = {
-          ...createContext({ dataSource, authenticator }, connection.principal),
+          ...createContext({ dataSource: this.scopedSource, authenticator }, connection.principal),
           live: { follow: (topic, accepts) => this.follow(connection, topic, accepts) },
         };
         return { schema, document, operationName: payload.operationName, variableValues: variables, contextValue };

@@ -74,10 +74,9 @@ interface Notification {
 }
 
 export interface ChangeFeedOptions {
+  /** Where rows are loaded: a scoped view (db/statement-counter) counts the statements. */
   dataSource: DataSource;
   logger: Logger;
-  /** Runs each notification's work (row loads) in a scope, e.g. one that counts SQL statements. */
-  inScope?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface ChangeFeedStats {
@@ -149,8 +148,7 @@ export class ChangeFeed {
       while (this.queue.length > 0) {
         const next = this.queue.shift()!;
         try {
-          const run = () => this.handle(next);
-          await (this.options.inScope ? this.options.inScope(run) : run());
+          await this.handle(next);
         } catch (error) {
           this.options.logger.error({ err: error, entity: next.e }, "change feed could not load a change");
         }

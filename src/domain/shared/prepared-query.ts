@@ -1,6 +1,7 @@
 import { DatabaseError, type Pool, type QueryResultRow } from "pg";
 import { QueryFailedError, type EntityManager } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
+import { countStatement } from "../../db/statement-counter";
 import { entityRows } from "./entity-rows";
 import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "./pagination";
 
@@ -13,12 +14,13 @@ import { checkPageSize, decodeCursor, encodeCursor, toPage, type Page } from "./
  *
  * `name` must identify `text` exactly: pg refuses a name reused for other text.
  * The statement is reported to the DataSource's logger like any TypeORM query,
- * so per-request statement counts stay right.
+ * and counted in the request scope of `em` (db/statement-counter).
  */
 export async function preparedQuery<R>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<R[]> {
   if (em.queryRunner) return (await em.query(text, values)) as R[];
   const connection = em.connection;
   connection.logger.logQuery(text, values);
+  countStatement(connection);
   // The driver's pg Pool (public, typed `any`): TypeORM's own query() has no way to name a statement.
   const pool = (connection.driver as PostgresDriver).master as Pool;
   try {
