@@ -22,22 +22,28 @@ export interface Loaders {
  * first use: most requests use one of them, or none.
  */
 export function createLoaders(em: EntityManager): Loaders {
-  let financesByCompany: Loaders["financesByCompany"] | undefined;
-  let companyById: Loaders["companyById"] | undefined;
-  let filesByQueueItem: Loaders["filesByQueueItem"] | undefined;
-  let queueItemById: Loaders["queueItemById"] | undefined;
-  return {
-    get financesByCompany() {
-      return (financesByCompany ??= createFinancesByCompanyLoader(em));
-    },
-    get companyById() {
-      return (companyById ??= createCompanyByIdLoader(em));
-    },
-    get filesByQueueItem() {
-      return (filesByQueueItem ??= createFilesByQueueItemLoader(em));
-    },
-    get queueItemById() {
-      return (queueItemById ??= createQueueItemByIdLoader(em));
-    },
-  };
+  return new RequestLoaders(em);
+}
+
+/** A class, not an object literal with getters: its getters live on the prototype, so a request allocates one small object. */
+class RequestLoaders implements Loaders {
+  private financesByCompanyLoader: Loaders["financesByCompany"] | undefined;
+  private companyByIdLoader: Loaders["companyById"] | undefined;
+  private filesByQueueItemLoader: Loaders["filesByQueueItem"] | undefined;
+  private queueItemByIdLoader: Loaders["queueItemById"] | undefined;
+
+  constructor(private readonly em: EntityManager) {}
+
+  get financesByCompany(): Loaders["financesByCompany"] {
+    return (this.financesByCompanyLoader ??= createFinancesByCompanyLoader(this.em));
+  }
+  get companyById(): Loaders["companyById"] {
+    return (this.companyByIdLoader ??= createCompanyByIdLoader(this.em));
+  }
+  get filesByQueueItem(): Loaders["filesByQueueItem"] {
+    return (this.filesByQueueItemLoader ??= createFilesByQueueItemLoader(this.em));
+  }
+  get queueItemById(): Loaders["queueItemById"] {
+    return (this.queueItemByIdLoader ??= createQueueItemByIdLoader(this.em));
+  }
 }

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from "@apollo/server";
 import {
   GraphQLError,
   Kind,
@@ -165,33 +165,31 @@ interface OperationVerdicts {
  */
 export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = DEFAULT_LIMITS): ApolloServerPlugin {
   const byDocument = new WeakMap<DocumentNode, Map<string, OperationVerdicts>>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, request }) {
-          if (!operation) return; // Apollo refuses an unresolvable operation itself
-          const variables = request.variables ?? {};
-          let operations = byDocument.get(document);
-          if (!operations) byDocument.set(document, (operations = new Map()));
-          const opKey = request.operationName ?? "";
-          let op = operations.get(opKey);
-          if (!op) operations.set(opKey, (op = { sizeVariables: sizeVariablesOf(document, operation), verdicts: new Map() }));
-          const verdictKey = op.sizeVariables.length === 0 ? "" : JSON.stringify(op.sizeVariables.map((v) => variables[v] ?? null));
-          let refusal: GraphQLError | undefined;
-          if (op.verdicts.has(verdictKey)) {
-            refusal = op.verdicts.get(verdictKey);
-          } else {
-            refusal = assessQueryLimits(schema, document, operation, variables, limits, { operationName: request.operationName ?? undefined });
-            // A refusal for a badly typed variable is about that request's values, not its page sizes: never cached.
-            const cacheable = refusal === undefined || refusal.extensions.code === "QUERY_TOO_COMPLEX";
-            if (cacheable) {
-              if (op.verdicts.size >= MAX_VERDICTS) op.verdicts.clear();
-              op.verdicts.set(verdictKey, refusal);
-            }
-          }
-          if (refusal) throw refusal;
-        },
-      };
+  // One listener for every request: it keeps no per-request state.
+  const listener: GraphQLRequestListener<BaseContext> = {
+    async didResolveOperation({ document, operation, request }) {
+      if (!operation) return; // Apollo refuses an unresolvable operation itself
+      const variables = request.variables ?? {};
+      let operations = byDocument.get(document);
+      if (!operations) byDocument.set(document, (operations = new Map()));
+      const opKey = request.operationName ?? "";
+      let op = operations.get(opKey);
+      if (!op) operations.set(opKey, (op = { sizeVariables: sizeVariablesOf(document, operation), verdicts: new Map() }));
+      const verdictKey = op.sizeVariables.length === 0 ? "" : JSON.stringify(op.sizeVariables.map((v) => variables[v] ?? null));
+      let refusal: GraphQLError | undefined;
+      if (op.verdicts.has(verdictKey)) {
+        refusal = op.verdicts.get(verdictKey);
+      } else {
+        refusal = assessQueryLimits(schema, document, operation, variables, limits, { operationName: request.operationName ?? undefined });
+        // A refusal for a badly typed variable is about that request's values, not its page sizes: never cached.
+        const cacheable = refusal === undefined || refusal.extensions.code === "QUERY_TOO_COMPLEX";
+        if (cacheable) {
+          if (op.verdicts.size >= MAX_VERDICTS) op.verdicts.clear();
+          op.verdicts.set(verdictKey, refusal);
+        }
+      }
+      if (refusal) throw refusal;
     },
   };
+  return { requestDidStart: async () => listener };
 }

@@ -70,6 +70,18 @@ export function createCompiledExecutor(schema: GraphQLSchema, logger: Logger): C
     return runner;
   };
 
+  // Apollo hands over the same DocumentNode for the same query text while its document cache keeps it:
+  // a runner found through it needs no key string and no LRU update. Weak, so it goes with Apollo's entry.
+  const byDocument = new WeakMap<DocumentNode, Map<string, Runner>>();
+  const runnerOf = (document: DocumentNode, queryHash: string, operationName: string | null | undefined): Runner => {
+    let runners = byDocument.get(document);
+    if (!runners) byDocument.set(document, (runners = new Map()));
+    const name = operationName ?? "";
+    let runner = runners.get(name);
+    if (runner === undefined) runners.set(name, (runner = runnerFor(keyOf(queryHash, operationName), document, operationName)));
+    return runner;
+  };
+
   const run = async (requestContext: GatewayRequestContext): Promise<ExecutionResult> => {
     const { document, operation, request, queryHash } = requestContext;
     // What the client asked for (the context's operationName is the resolved one, null when nothing matched).
@@ -88,7 +100,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, logger: Logger): C
         ],
       };
     }
-    const runner = runnerFor(keyOf(queryHash, operationName), document, operationName);
+    const runner = runnerOf(document, queryHash, operationName);
     const variables = request.variables ?? {};
     if (runner === "graphql-js") {
       return execute({ schema, document, operationName, contextValue: requestContext.context, variableValues: variables });
