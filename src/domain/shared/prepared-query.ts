@@ -1,4 +1,4 @@
-import { DatabaseError, type Pool, type QueryResultRow } from "pg";
+import { DatabaseError, Query, type Pool, type QueryResult, type QueryResultRow } from "pg";
 import { QueryFailedError, type EntityManager } from "typeorm";
 import type { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import { countStatement } from "../../db/statement-counter";
@@ -24,11 +24,28 @@ export async function preparedQuery<R>(em: EntityManager, name: string, text: st
   // The driver's pg Pool (public, typed `any`): TypeORM's own query() has no way to name a statement.
   const pool = (connection.driver as PostgresDriver).master as Pool;
   try {
-    return (await pool.query<R & QueryResultRow>({ name, text, values })).rows;
+    // pg-pool answers a Query with a promise of its result too (@types/pg types it as returning the Query).
+    const result = pool.query(new NamedQuery(name, text, values)) as unknown as Promise<QueryResult<R & QueryResultRow>>;
+    return (await result).rows;
   } catch (error) {
     // Same shape as TypeORM's own queries (errors.ts reads driverError.code); connection errors stay as pg raises them, as in TypeORM.
     if (error instanceof DatabaseError) throw new QueryFailedError(text, values, error);
     throw error;
+  }
+}
+
+/**
+ * A named statement handed to pg as a ready Query. Given a plain config object,
+ * pg copies it on every call through property descriptors (`cloneQueryConfig`:
+ * 1.5% of the server's CPU on `company(id)`) and wraps the call in one more
+ * promise; a Query built from the text is taken as it is.
+ */
+class NamedQuery extends Query {
+  declare name: string;
+
+  constructor(name: string, text: string, values: unknown[]) {
+    super(text, values);
+    this.name = name;
   }
 }
 
