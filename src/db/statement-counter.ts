@@ -59,16 +59,3 @@ export function countStatement(owner: QueryRunner | DataSource | undefined): voi
   const scope = owner ? scopes.get(owner) : undefined;
   if (scope) scope.statements += 1;
 }
-
-/** Request ids of errors, for the error formatter: Apollo's formatError has no context. */
-const errorRequestIds = new WeakMap<object, string>();
-
-export function tagErrorRequestId(error: unknown, requestId: string | undefined): void {
-  if (requestId !== undefined && typeof error === "object" && error !== null) errorRequestIds.set(error, requestId);
-}
-
-/** The request id of `error`, or of the error it wraps (Apollo wraps what a context function throws). */
-export function requestIdOfError(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  return errorRequestIds.get(error) ?? requestIdOfError((error as { originalError?: unknown }).originalError);
-}

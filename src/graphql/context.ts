@@ -51,9 +51,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export async function contextFromAuthorization(
   deps: ContextDeps,
   authorization: string | undefined,
-  scope?: RequestScope,
+  scope: RequestScope,
 ): Promise<GraphQLContext> {
-  const dataSource = scope ? scopedDataSource(deps.dataSource, scope) : deps.dataSource;
+  const dataSource = scopedDataSource(deps.dataSource, scope);
   let principal: Principal | undefined;
   if (authorization !== undefined && authorization !== "") {
     try {

@@ -107,6 +107,20 @@ export function domainErrorToGraphQL(error: DomainError): GraphQLError {
   return toGraphQLError(error);
 }
 
+/** Request ids of errors, for formatError: Apollo calls it without the request's context. */
+const errorRequestIds = new WeakMap<object, string>();
+
+/** Records the request `error` happened in (Apollo's didEncounterErrors hook, the context function). */
+export function tagErrorRequestId(error: unknown, requestId: string | undefined): void {
+  if (requestId !== undefined && typeof error === "object" && error !== null) errorRequestIds.set(error, requestId);
+}
+
+/** The request id of `error`, or of the error it wraps (Apollo wraps what a context function throws). */
+export function requestIdOfError(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  return errorRequestIds.get(error) ?? requestIdOfError((error as { originalError?: unknown }).originalError);
+}
+
 export interface FormatErrorOptions {
   /** development: unexpected errors keep their message and stack for the developer. */
   exposeInternals: boolean;

@@ -4,9 +4,9 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { requestIdOfError, scopeOf, tagErrorRequestId, type RequestScope } from "../db/statement-counter";
+import { scopeOf, type RequestScope } from "../db/statement-counter";
 import { contextFromAuthorization, type GraphQLContext } from "../graphql/context";
-import { createFormatError } from "../graphql/errors";
+import { createFormatError, requestIdOfError, tagErrorRequestId } from "../graphql/errors";
 import { PARSE_OPTIONS, queryLimitsPlugin } from "../graphql/limits";
 import { buildDashqlSchema } from "../graphql/schema";
 import { operationSpanPlugin } from "../telemetry/operation-span";
@@ -38,7 +38,7 @@ export interface DashqlApollo {
    * The request context from an Authorization header: what every HTTP integration passes as Apollo's
    * context function. `scope`: the request's (its id, and where its SQL statements are counted).
    */
-  contextFor(authorization: string | undefined, scope?: RequestScope): Promise<GraphQLContext>;
+  contextFor(authorization: string | undefined, scope: RequestScope): Promise<GraphQLContext>;
 }
 
 /**

@@ -11,9 +11,9 @@ import type { DataSource } from "typeorm";
 import type { Config } from "../config/config";
 import type { Logger } from "../config/logger";
 import type { ApiKeyAuthenticator } from "../domain/api-key/authenticator";
-import { tagErrorRequestId, type RequestScope } from "../db/statement-counter";
+import type { RequestScope } from "../db/statement-counter";
 import type { GraphQLContext } from "../graphql/context";
-import { toGraphQLError } from "../graphql/errors";
+import { tagErrorRequestId, toGraphQLError } from "../graphql/errors";
 import { startDashqlApollo } from "./apollo";
 import type { CompiledExecutor } from "./compiled-executor";
 import type { ReplicaSet } from "../db/replicas";
@@ -190,7 +190,8 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<RunningServ
   const apolloHandler = fastifyApolloHandler<GraphQLContext>(apollo, {
     context: async (request) => {
       try {
-        const context = await contextFor(request.headers.authorization, scopes.get(request));
+        const scope = scopes.get(request) ?? { statements: 0, requestId: request.id };
+        const context = await contextFor(request.headers.authorization, scope);
         // Here, once the key is known and before anything is parsed: an untrusted document costs no parsing.
         deps.trustedDocuments?.checkHttpRequest(request.method, request.body, request.query as Record<string, unknown>, context.user);
         return context;
